@@ -1,0 +1,56 @@
+// analyzer/: parses C/C++ with libclang and reports TLS set-up that selects,
+// allows, caps or re-enables protocols below the floor. Which calls matter
+// and what their arguments mean comes from patterns/ (ApiModel); values come
+// from the compiler's AST (macros, enumerators, constant expressions, and
+// locals initialised once from a constant).
+#pragma once
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "tlsfloor/findings/model.h"
+#include "tlsfloor/patterns/knowledge.h"
+
+namespace tlsfloor::analyzer {
+
+struct SourceJob {
+  std::string displayPath;  // as reported (relative to the working directory)
+  std::string absolutePath; // what the compiler opens
+  // Compiler and flags: argv[0] (the compiler), then flags; no source file,
+  // no -o/-c. Empty: a default command for the language of the file.
+  std::vector<std::string> command;
+  // Directory relative paths in `command` are resolved against (the compile
+  // database entry's `directory`); passed as -working-directory, never chdir.
+  std::string workingDirectory;
+};
+
+struct AnalyzerOptions {
+  Protocol floor = Protocol::TLS1_2;
+};
+
+struct AnalysisResult {
+  std::vector<Finding> findings;
+  std::vector<Diagnostic> diagnostics;
+};
+
+class Analyzer {
+public:
+  Analyzer(const patterns::KnowledgeBase &kb, AnalyzerOptions options);
+
+  // Thread-safe: each call owns its libclang index and translation unit.
+  AnalysisResult analyze(const SourceJob &job) const;
+
+  // The default command used when no compile database entry exists.
+  static std::vector<std::string> defaultCommand(const std::string &path);
+
+private:
+  const patterns::KnowledgeBase &kb_;
+  AnalyzerOptions options_;
+  std::unordered_map<std::string, std::vector<const patterns::ApiModel *>> byFunction_;
+};
+
+bool isCSourcePath(const std::string &path);
+bool isCxxSourcePath(const std::string &path);
+
+} // namespace tlsfloor::analyzer

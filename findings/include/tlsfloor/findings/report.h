@@ -1,0 +1,38 @@
+// Reporters: one findings model, several renderings. All output is
+// deterministic: the same ScanReport gives byte-identical text.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "tlsfloor/findings/model.h"
+
+namespace llvm {
+class raw_ostream;
+}
+
+namespace tlsfloor {
+
+struct ReportContext {
+  const std::vector<RuleInfo> *rules = nullptr;
+  std::string toolName = "tlsfloor";
+  std::string toolVersion;
+  // Absolute directory relative paths are resolved against (the scan's
+  // working directory); becomes %SRCROOT% in SARIF.
+  std::string workingDirectory;
+  Protocol floor = Protocol::TLS1_2;
+  bool color = false; // text only; the CLI sets it only for a terminal
+};
+
+enum class ReportFormat { Text, Json, Sarif };
+
+void writeText(const ScanReport &report, const ReportContext &ctx, llvm::raw_ostream &os);
+void writeJson(const ScanReport &report, const ReportContext &ctx, llvm::raw_ostream &os);
+void writeSarif(const ScanReport &report, const ReportContext &ctx, llvm::raw_ostream &os);
+void writeReport(ReportFormat format, const ScanReport &report, const ReportContext &ctx,
+                 llvm::raw_ostream &os);
+
+// Percent-encodes a path for a URI reference (RFC 3986), keeping '/'.
+std::string uriEncodePath(const std::string &path);
+
+} // namespace tlsfloor
