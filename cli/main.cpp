@@ -64,11 +64,12 @@ int main(int argc, char **argv) {
   scan->add_option("--fail-on", failOn, "Lowest severity that makes the exit code 1")
       ->check(CLI::IsMember({"error", "warning", "note", "never"}))
       ->capture_default_str();
-  scan->add_option("--rules", packs, "Add a rule pack (YAML, schema in docs/rules.md)");
+  scan->add_option("--rules", packs, "Add a rule pack (YAML, schema in docs/rules.md); repeatable")
+      ->allow_extra_args(false);
   scan->add_option("-j,--jobs", jobs, "Parallel jobs (default: one per core)");
 
   auto *rules = app.add_subcommand("rules", "List every rule with its id, severity and summary");
-  rules->add_option("--rules", packs, "Add a rule pack (YAML)");
+  rules->add_option("--rules", packs, "Add a rule pack (YAML); repeatable")->allow_extra_args(false);
 
   try {
     app.parse(argc, argv);

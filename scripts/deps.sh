@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what tlsfloor needs to build and test, from Debian bookworm's
+# packages, and nothing when all of it is already there (idempotent).
+set -euo pipefail
+
+packages=(
+  cmake ninja-build g++ pkg-config
+  llvm-19-dev libclang-19-dev   # LLVM Support/Object, libclang C API
+  libre2-dev libcli11-dev libgtest-dev
+  libssl-dev                    # OpenSSL headers the fixtures include; libssl3 for tests
+  util-linux                    # setpriv, used by the permission test when run as root
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "deps.sh: run as root to install: ${missing[*]}" >&2; exit 2; }
+  sudo="sudo"
+fi
+echo "deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,111 @@
+// binscan over binaries built from fixtures/binaries/*.c at test time, a
+// raw blob, and the machine's real OpenSSL 3 libraries.
+#include <gtest/gtest.h>
+
+#include "llvm/Support/FileSystem.h"
+#include "test_util.h"
+
+using namespace tlsfloor::test;
+
+namespace {
+struct Seen {
+  std::string rule, component, version, how;
+  int count = 0;
+};
+
+Seen scanOne(const std::string &path, int &exitCode, std::string &raw) {
+  RunResult r = runTool({"scan", "--format", "json", path});
+  exitCode = r.exitCode;
+  raw = r.out + r.err;
+  llvm::json::Value report = parseJson(r.out);
+  Seen s;
+  for (const llvm::json::Value &v : findingsOf(report)) {
+    const llvm::json::Object &f = *v.getAsObject();
+    ++s.count;
+    s.rule = str(f, "ruleId");
+    s.component = str(f, "component");
+    s.version = str(f, "version");
+    s.how = str(f, "message");
+  }
+  return s;
+}
+} // namespace
+
+TEST(Binaries, StaticOldOpenSslIsAnError) {
+  int code;
+  std::string raw;
+  Seen s = scanOne(FX_OLD, code, raw);
+  EXPECT_EQ(s.count, 1) << raw;
+  EXPECT_EQ(s.rule, "binary/component-without-tls12") << raw;
+  EXPECT_EQ(s.component, "OpenSSL");
+  EXPECT_EQ(s.version, "0.9.8zh");
+  EXPECT_EQ(s.how.rfind("embeds OpenSSL 0.9.8zh", 0), 0u) << s.how;
+  EXPECT_EQ(code, 1);
+}
+
+TEST(Binaries, StrippedStaticOldOpenSslIsFoundFromImplementationStrings) {
+  int code;
+  std::string raw;
+  Seen s = scanOne(FX_OLD_STRIPPED, code, raw);
+  EXPECT_EQ(s.count, 1) << raw;
+  EXPECT_EQ(s.rule, "binary/component-without-tls12") << raw;
+  EXPECT_EQ(s.version, "0.9.8zh");
+}
+
+TEST(Binaries, Tls12CapableStaticOpenSslIsInventoryNotFailure) {
+  int code;
+  std::string raw;
+  Seen s = scanOne(FX_102_FIPS, code, raw);
+  EXPECT_EQ(s.count, 1) << raw;
+  EXPECT_EQ(s.rule, "binary/component-inventory") << raw;
+  EXPECT_EQ(s.version, "1.0.2k");
+  EXPECT_EQ(code, 0) << "a note must not fail the default --fail-on warning";
+}
+
+TEST(Binaries, ProgramThatOnlyPrintsAVersionIsSilent) {
+  int code;
+  std::string raw;
+  Seen s = scanOne(FX_PRINTS, code, raw);
+  EXPECT_EQ(s.count, 0) << raw;
+  EXPECT_EQ(code, 0);
+}
+
+TEST(Binaries, RawBlobWithLibraryStrings) {
+  TempDir dir;
+  std::string blob(64, '\xff');
+  blob += std::string("\0\0TLSv1 part of OpenSSL 0.9.7m 23 Feb 2007\0\0", 44);
+  blob += std::string(64, '\0');
+  writeFile(dir.file("firmware.bin"), blob);
+  int code;
+  std::string raw;
+  Seen s = scanOne(dir.file("firmware.bin"), code, raw);
+  EXPECT_EQ(s.rule, "binary/component-without-tls12") << raw;
+  EXPECT_EQ(s.version, "0.9.7m");
+
+  // Only the consumer-side text in a blob: a mention, not an embedding.
+  std::string mention = std::string(32, '\0') + "OpenSSL 0.9.7m 23 Feb 2007" + std::string(32, '\0');
+  writeFile(dir.file("mention.bin"), mention);
+  s = scanOne(dir.file("mention.bin"), code, raw);
+  EXPECT_EQ(s.count, 0) << raw;
+}
+
+TEST(Binaries, MachineOpenSsl3LibrariesAreInventory) {
+  const char *candidates[] = {"/usr/lib/x86_64-linux-gnu/libssl.so.3",
+                              "/usr/lib/x86_64-linux-gnu/libcrypto.so.3",
+                              "/usr/lib/aarch64-linux-gnu/libssl.so.3",
+                              "/usr/lib/aarch64-linux-gnu/libcrypto.so.3"};
+  int checked = 0;
+  for (const char *lib : candidates) {
+    if (!llvm::sys::fs::exists(lib))
+      continue;
+    int code;
+    std::string raw;
+    Seen s = scanOne(lib, code, raw);
+    EXPECT_EQ(s.count, 1) << lib << raw;
+    EXPECT_EQ(s.rule, "binary/component-inventory") << lib << raw;
+    EXPECT_EQ(s.version.rfind("3.", 0), 0u) << lib << " version " << s.version;
+    EXPECT_EQ(code, 0) << lib;
+    ++checked;
+  }
+  EXPECT_GE(checked, 2) << "libssl3 is installed by the README's commands";
+}

@@ -1,0 +1,97 @@
+// The command line: exit codes, formats, output file, rules listing.
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+
+#include "test_util.h"
+
+using namespace tlsfloor::test;
+
+namespace {
+const std::string kClean = "fixtures/source/openssl/legacy_methods.c";
+}
+
+TEST(Cli, VersionAndHelp) {
+  RunResult v = runTool({"--version"});
+  EXPECT_EQ(v.exitCode, 0);
+  EXPECT_NE(v.out.find("tlsfloor "), std::string::npos);
+  RunResult h = runTool({"scan", "--help"});
+  EXPECT_EQ(h.exitCode, 0);
+  EXPECT_NE(h.out.find("--compile-commands"), std::string::npos);
+  EXPECT_NE(h.out.find("--fail-on"), std::string::npos);
+}
+
+TEST(Cli, RulesListsIdSeverityAndSummary) {
+  RunResult r = runTool({"rules"});
+  EXPECT_EQ(r.exitCode, 0);
+  for (const char *id : {"openssl/legacy-method", "openssl/min-below-floor",
+                         "openssl/max-below-floor", "openssl/clear-legacy-option",
+                         "binary/component-without-tls12", "binary/component-inventory"})
+    EXPECT_NE(r.out.find(id), std::string::npos) << id;
+  EXPECT_NE(r.out.find("error"), std::string::npos);
+}
+
+TEST(Cli, ExitCodes) {
+  TempDir dir;
+  writeFile(dir.file("clean.c"), "int main(void) { return 0; }\n");
+  EXPECT_EQ(runTool({"scan", dir.file("clean.c")}).exitCode, 0);
+  EXPECT_EQ(runTool({"scan", kClean}).exitCode, 1);
+  EXPECT_EQ(runTool({"scan", "--fail-on", "never", kClean}).exitCode, 0);
+  // min-below-floor is a warning: --fail-on error ignores it.
+  EXPECT_EQ(runTool({"scan", "--fail-on", "error", "fixtures/source/openssl/clear_options.c"})
+                .exitCode,
+            0);
+  EXPECT_EQ(runTool({"scan", "--fail-on", "warning", "fixtures/source/openssl/clear_options.c"})
+                .exitCode,
+            1);
+  EXPECT_EQ(runTool({"scan", "--format", "yaml", kClean}).exitCode, 2);
+  EXPECT_EQ(runTool({"scan", "--min-tls", "2.0", kClean}).exitCode, 2);
+  EXPECT_EQ(runTool({"frobnicate"}).exitCode, 2);
+  EXPECT_EQ(runTool({"scan", "-p", dir.path, kClean}).exitCode, 2); // no compile_commands.json
+  EXPECT_EQ(runTool({"scan", "--rules", dir.file("missing.yaml"), kClean}).exitCode, 2);
+  EXPECT_EQ(runTool({"scan", dir.file("does-not-exist.c")}).exitCode, 3);
+}
+
+TEST(Cli, OutputFileOnlyWhereAsked) {
+  TempDir dir;
+  std::string fixture = std::string(TLSFLOOR_SOURCE_DIR) + "/" + kClean;
+  RunResult r = runTool({"scan", "--format", "json", "-o", dir.file("report.json"), fixture},
+                        dir.path);
+  EXPECT_EQ(r.exitCode, 1) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  std::string written = readFile(dir.file("report.json"));
+  EXPECT_EQ(findingsOf(parseJson(written)).size(), 3u) << written;
+  // Nothing else appeared in the working directory.
+  RunResult ls = runTool({"scan", "--format", "json", dir.path}, dir.path);
+  EXPECT_EQ(std::system(("test $(ls -A " + shellQuote(dir.path) + " | wc -l) -eq 1").c_str()), 0);
+}
+
+TEST(Cli, UnwritableOutputIsAConfigurationError) {
+  RunResult r = runTool({"scan", "-o", "/nonexistent-dir/report.txt", kClean});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.err.find("cannot write"), std::string::npos) << r.err;
+}
+
+TEST(Cli, CompileCommandsGiveFlagsPerFileWithoutChdir) {
+  // The define that selects the legacy call only exists in the compile
+  // database; the relative include path is resolved against `directory`.
+  TempDir dir;
+  std::system(("mkdir -p " + shellQuote(dir.file("src")) + " " + shellQuote(dir.file("inc")) +
+               " " + shellQuote(dir.file("build")))
+                  .c_str());
+  writeFile(dir.file("inc/floor.h"), "#define PROJECT_FLOOR TLS1_VERSION\n");
+  writeFile(dir.file("src/net.c"),
+            "#include <openssl/ssl.h>\n#include \"floor.h\"\n"
+            "void f(SSL_CTX *c) {\n#ifdef LEGACY\n  SSL_CTX_set_min_proto_version(c, "
+            "PROJECT_FLOOR);\n#endif\n}\n");
+  writeFile(dir.file("build/compile_commands.json"),
+            "[{\"directory\": \"" + dir.path +
+                "/build\", \"file\": \"../src/net.c\", \"arguments\": [\"cc\", \"-DLEGACY\", "
+                "\"-I../inc\", \"-c\", \"../src/net.c\", \"-o\", \"net.o\"]}]\n");
+  RunResult with = runTool({"scan", "--format", "json", "-p", dir.file("build"), dir.file("src")});
+  EXPECT_EQ(with.exitCode, 1) << with.out << with.err;
+  EXPECT_EQ(findingsOf(parseJson(with.out)).size(), 1u) << with.out;
+  RunResult without = runTool({"scan", "--format", "json", dir.file("src")});
+  EXPECT_EQ(findingsOf(parseJson(without.out)).size(), 0u) << without.out;
+  EXPECT_EQ(without.exitCode, 3) << "floor.h is not found without the database's -I";
+}
