@@ -11,10 +11,8 @@ using namespace tlsfloor::test;
 
 namespace {
 // Scans `dir` plus a fixture that must still be reported; returns the report.
-llvm::json::Value scanWithGoodInput(const std::string &dir, RunResult &r,
-                                    const std::string &prefix = "") {
-  r = runTool({"scan", "--format", "json", dir, "fixtures/source/openssl/legacy_methods.c"}, "",
-              prefix);
+llvm::json::Value scanWithGoodInput(const std::string &dir, RunResult &r) {
+  r = runTool({"scan", "--format", "json", dir, "fixtures/source/openssl/legacy_methods.c"});
   return parseJson(r.out);
 }
 
@@ -59,14 +57,25 @@ TEST(BadInput, SourceThatDoesNotParseAndMissingHeader) {
 TEST(BadInput, FileWithoutPermission) {
   TempDir dir;
   chmod(dir.path.c_str(), 0755);
-  writeFile(dir.file("secret.bin"), std::string("\0\0\0\0", 4));
-  writeFile(dir.file("secret.c"), "int x;\n");
-  chmod(dir.file("secret.bin").c_str(), 0);
-  chmod(dir.file("secret.c").c_str(), 0);
+  std::system(("mkdir " + shellQuote(dir.file("in"))).c_str());
+  writeFile(dir.file("in/secret.bin"), std::string("\0\0\0\0", 4));
+  writeFile(dir.file("in/secret.c"), "int x;\n");
+  chmod(dir.file("in/secret.bin").c_str(), 0);
+  chmod(dir.file("in/secret.c").c_str(), 0);
+  writeFile(dir.file("good.c"),
+            readFile(std::string(TLSFLOOR_SOURCE_DIR) + "/fixtures/source/openssl/legacy_methods.c"));
   // Root reads anything: drop to an unprivileged user so the check is real.
-  std::string prefix = geteuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups" : "";
-  RunResult r;
-  llvm::json::Value report = scanWithGoodInput(dir.path, r, prefix);
+  // That user may not reach the build tree (e.g. under /root), so it runs a
+  // copy of the tool from the scratch directory.
+  std::string prefix, exe = TLSFLOOR_EXE;
+  if (geteuid() == 0) {
+    prefix = "setpriv --reuid=65534 --regid=65534 --clear-groups";
+    exe = dir.file("tlsfloor");
+    writeFile(exe, readFile(TLSFLOOR_EXE));
+    chmod(exe.c_str(), 0755);
+  }
+  RunResult r = runTool({"scan", "--format", "json", "in", "good.c"}, dir.path, prefix, exe);
+  llvm::json::Value report = parseJson(r.out);
   EXPECT_EQ(r.exitCode, 3) << r.out << r.err;
   EXPECT_NE(diagnosticFor(report, "secret.bin").find("ermission denied"), std::string::npos)
       << r.out << r.err;

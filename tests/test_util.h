@@ -2,6 +2,7 @@
 // scratch directories.
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -60,10 +61,11 @@ struct TempDir {
 // captures stdout, stderr and the exit code. `prefix` goes before the binary
 // (e.g. setpriv to drop root).
 inline RunResult runTool(const std::vector<std::string> &args, const std::string &cwd = "",
-                         const std::string &prefix = "") {
+                         const std::string &prefix = "", const std::string &exe = "") {
   TempDir scratch;
+  chmod(scratch.path.c_str(), 0777); // an unprivileged `prefix` user writes here too
   std::string cmd = "cd " + shellQuote(cwd.empty() ? TLSFLOOR_SOURCE_DIR : cwd) + " && " +
-                    prefix + " " + shellQuote(TLSFLOOR_EXE);
+                    prefix + " " + shellQuote(exe.empty() ? TLSFLOOR_EXE : exe);
   for (const std::string &a : args)
     cmd += " " + shellQuote(a);
   cmd += " >" + shellQuote(scratch.file("out")) + " 2>" + shellQuote(scratch.file("err")) +
