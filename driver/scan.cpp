@@ -179,9 +179,30 @@ ScanReport runScan(const ScanOptions &options, const patterns::KnowledgeBase &kb
     return report;
   }
   CompileDb db;
-  if (!options.compileCommandsDir.empty() &&
-      !loadCompileDb(options.compileCommandsDir, db, configError))
+  std::string dbDir = options.compileCommandsDir;
+  if (dbDir.empty() && options.autodetectCompileDb) {
+    for (const char *candidate : {".", "build", "out"}) {
+      llvm::SmallString<256> file(cwd);
+      path::append(file, candidate, "compile_commands.json");
+      if (fs::exists(file)) {
+        dbDir = candidate;
+        break;
+      }
+    }
+    if (!dbDir.empty()) {
+      std::string autoError;
+      if (loadCompileDb(dbDir, db, autoError))
+        report.diagnostics.push_back({Diagnostic::Kind::Info,
+                                      dbDir == "." ? "compile_commands.json"
+                                                   : dbDir + "/compile_commands.json",
+                                      "using this compile database (found automatically; -p "
+                                      "chooses another)"});
+      else
+        report.diagnostics.push_back({Diagnostic::Kind::Info, dbDir, autoError + "; ignored"});
+    }
+  } else if (!dbDir.empty() && !loadCompileDb(dbDir, db, configError)) {
     return report;
+  }
 
   Collector collector(std::string(cwd), report);
   if (options.paths.empty())

@@ -91,7 +91,11 @@ TEST(Cli, CompileCommandsGiveFlagsPerFileWithoutChdir) {
   RunResult with = runTool({"scan", "--format", "json", "-p", dir.file("build"), dir.file("src")});
   EXPECT_EQ(with.exitCode, 1) << with.out << with.err;
   EXPECT_EQ(findingsOf(parseJson(with.out)).size(), 1u) << with.out;
-  RunResult without = runTool({"scan", "--format", "json", dir.file("src")});
+  // From the project root, build/compile_commands.json is found without -p.
+  RunResult autodetected = runTool({"scan", "--format", "json", "src"}, dir.path);
+  EXPECT_EQ(findingsOf(parseJson(autodetected.out)).size(), 1u) << autodetected.out;
+  EXPECT_NE(autodetected.out.find("build/compile_commands.json"), std::string::npos);
+  RunResult without = runTool({"scan", "--format", "json", dir.file("src")}, "/");
   EXPECT_EQ(findingsOf(parseJson(without.out)).size(), 0u) << without.out;
   EXPECT_EQ(without.exitCode, 3) << "floor.h is not found without the database's -I";
 }

@@ -63,7 +63,8 @@ TEST(Fixtures, SourceFindingsMatchAnnotationsExactly) {
   RunResult r = runTool({"scan", "--format", "json", "fixtures/source"});
   ASSERT_EQ(r.exitCode, 1) << r.err << r.out; // findings at warning and above
   llvm::json::Value report = parseJson(r.out);
-  EXPECT_TRUE(diagnosticsOf(report).empty()) << "every fixture must parse cleanly:\n" << r.out;
+  for (const llvm::json::Value &d : diagnosticsOf(report)) // "info" may name a compile DB
+    EXPECT_NE(str(*d.getAsObject(), "kind"), "incomplete") << "fixtures must parse:\n" << r.out;
 
   Expectations actual;
   for (const llvm::json::Value &v : findingsOf(report)) {

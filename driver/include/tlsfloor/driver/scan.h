@@ -14,6 +14,9 @@ namespace tlsfloor::driver {
 struct ScanOptions {
   std::vector<std::string> paths; // files or directories; empty = "."
   std::string compileCommandsDir; // directory holding compile_commands.json
+  // Without compileCommandsDir: use ./compile_commands.json, or the one in
+  // ./build or ./out, when there is one (an Info diagnostic says which).
+  bool autodetectCompileDb = true;
   Protocol floor = Protocol::TLS1_2;
   unsigned jobs = 0; // 0 = one per core
 };
