@@ -213,21 +213,21 @@ BinaryResult BinaryScanner::scan(const std::vector<std::string> &chain,
       definedHits += facts.defined.count(s);
       importedHits += facts.undefined.count(s);
     }
-    // Highest version node this file defines / needs.
+    // Highest version node: {version, node name}.
     auto bestNode = [&](const std::set<std::string> &names) {
-      std::string best;
+      std::pair<std::string, std::string> best;
       for (const std::string &n : names)
         for (const auto &re : comp.symbolVersionRegexes) {
           std::string v;
           if (RE2::FullMatch(n, *re, &v)) {
             v = normaliseVersion(v);
-            if (best.empty() || patterns::compareVersions(v, best) > 0)
-              best = v;
+            if (best.first.empty() || patterns::compareVersions(v, best.first) > 0)
+              best = {v, n};
           }
         }
       return best;
     };
-    std::string definedNode = bestNode(facts.versionDefs);
+    std::string definedNode = bestNode(facts.versionDefs).first;
     const TextMatch *implText = nullptr, *mentionText = nullptr;
     for (const TextMatch &m : matches) {
       if (m.implementation && !implText)
@@ -252,12 +252,12 @@ BinaryResult BinaryScanner::scan(const std::vector<std::string> &chain,
       f.evidence = m->text;
       f.location.offset = m->offset;
     } else {
-      std::string node = embeds ? definedNode : bestNode(facts.versionNeeds);
-      if (!node.empty()) {
-        f.version = node;
+      auto node = bestNode(embeds ? facts.versionDefs : facts.versionNeeds);
+      if (!node.first.empty()) {
+        f.version = node.first;
         lowerBound = true;
-        f.evidence = std::string(embeds ? "defines" : "requires") + " symbol version node for " +
-                     node;
+        f.evidence = std::string(embeds ? "defines" : "needs") + " ELF symbol version " +
+                     node.second;
       }
     }
     std::string shownVersion = f.version.empty() ? "(version unknown)"

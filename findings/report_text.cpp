@@ -43,7 +43,8 @@ void writeText(const ScanReport &report, const ReportContext &ctx, llvm::raw_ost
     if (!f.evidence.empty()) {
       os << "    evidence: " << f.evidence;
       if (!f.value.empty())
-        os << " = " << f.value;
+        os << (f.location.isSource() ? " = " : " (") << f.value
+           << (f.location.isSource() ? "" : ")");
       os << '\n';
     }
     if (!f.fixHint.empty())
