@@ -68,49 +68,56 @@ struct SymbolFacts {
   std::set<std::string> versionNeeds; // ELF verneed names (this file requires)
 };
 
-void addSymbol(const llvm::object::SymbolRef &sym, SymbolFacts &facts, unsigned &errors) {
+// Adds one symbol; false when the table is malformed (the caller stops
+// reading it: a corrupt count could otherwise mean billions of bad entries).
+bool addSymbol(const llvm::object::SymbolRef &sym, SymbolFacts &facts) {
   llvm::Expected<llvm::StringRef> name = sym.getName();
   if (!name) {
     llvm::consumeError(name.takeError());
-    ++errors;
-    return;
+    return false;
   }
   llvm::Expected<uint32_t> flags = sym.getFlags();
   if (!flags) {
     llvm::consumeError(flags.takeError());
-    ++errors;
-    return;
+    return false;
   }
   if (name->empty())
-    return;
+    return true;
   if (*flags & llvm::object::SymbolRef::SF_Undefined)
     facts.undefined.insert(name->str());
   else
     facts.defined.insert(name->str());
+  return true;
 }
 
-// Reads symbols; returns an error text for a malformed file ("" if fine).
+template <typename Range> bool addSymbols(const Range &symbols, SymbolFacts &facts) {
+  for (const llvm::object::SymbolRef &sym : symbols)
+    if (!addSymbol(sym, facts))
+      return false;
+  return true;
+}
+
+// Reads symbols; returns what was malformed ("" if nothing).
 std::string readSymbols(const llvm::object::ObjectFile &obj, SymbolFacts &facts) {
-  unsigned errors = 0;
-  for (const llvm::object::SymbolRef &sym : obj.symbols())
-    addSymbol(sym, facts, errors);
+  std::vector<std::string> problems;
+  if (!addSymbols(obj.symbols(), facts))
+    problems.push_back("malformed symbol table (read up to the first bad entry)");
   if (const auto *elf = llvm::dyn_cast<llvm::object::ELFObjectFileBase>(&obj)) {
-    for (const llvm::object::ELFSymbolRef &sym : elf->getDynamicSymbolIterators())
-      addSymbol(sym, facts, errors);
+    if (!addSymbols(elf->getDynamicSymbolIterators(), facts))
+      problems.push_back("malformed dynamic symbol table (read up to the first bad entry)");
     llvm::Expected<std::vector<llvm::object::VersionEntry>> versions = elf->readDynsymVersions();
     if (!versions) {
-      std::string msg = llvm::toString(versions.takeError());
-      return "malformed ELF symbol versions: " + msg;
-    }
-    for (const llvm::object::VersionEntry &v : *versions) {
-      if (v.Name.empty())
-        continue;
-      (v.IsVerDef ? facts.versionDefs : facts.versionNeeds).insert(v.Name);
+      problems.push_back("malformed ELF symbol versions: " + llvm::toString(versions.takeError()));
+    } else {
+      for (const llvm::object::VersionEntry &v : *versions)
+        if (!v.Name.empty())
+          (v.IsVerDef ? facts.versionDefs : facts.versionNeeds).insert(v.Name);
     }
   }
-  if (errors)
-    return "malformed symbol table (" + std::to_string(errors) + " unreadable symbol(s))";
-  return {};
+  std::string out;
+  for (const std::string &p : problems)
+    out += (out.empty() ? "" : "; ") + p;
+  return out;
 }
 
 struct TextMatch {
