@@ -130,6 +130,13 @@ int main(int argc, char **argv) {
     }
   }
 
+  // When the report is machine-readable or goes to a file, still tell the
+  // person at the terminal which inputs were not fully scanned.
+  if (fmt != ReportFormat::Text || !output.empty())
+    for (const Diagnostic &d : report.diagnostics)
+      if (d.kind == Diagnostic::Kind::Incomplete)
+        llvm::errs() << "tlsfloor: scan-error: " << d.input << ": " << d.message << '\n';
+
   if (report.incomplete())
     return kIncomplete;
   if (failOn != "never") {

@@ -62,8 +62,12 @@ TEST(Cli, OutputFileOnlyWhereAsked) {
   std::string written = readFile(dir.file("report.json"));
   EXPECT_EQ(findingsOf(parseJson(written)).size(), 3u) << written;
   // Nothing else appeared in the working directory.
-  RunResult ls = runTool({"scan", "--format", "json", dir.path}, dir.path);
   EXPECT_EQ(std::system(("test $(ls -A " + shellQuote(dir.path) + " | wc -l) -eq 1").c_str()), 0);
+  // Scan errors still reach the terminal when the report goes to a file.
+  RunResult bad = runTool({"scan", "--format", "sarif", "-o", dir.file("r.sarif"),
+                           dir.file("missing.c")});
+  EXPECT_EQ(bad.exitCode, 3);
+  EXPECT_NE(bad.err.find("scan-error: " + dir.file("missing.c")), std::string::npos) << bad.err;
 }
 
 TEST(Cli, UnwritableOutputIsAConfigurationError) {
