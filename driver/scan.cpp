@@ -4,11 +4,10 @@
 #include <mutex>
 
 #include "compile_db.h"
+#include "isolation.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/ThreadPool.h"
-#include "llvm/Support/Threading.h"
 #include "tlsfloor/analyzer/analyzer.h"
 #include "tlsfloor/binscan/binscan.h"
 
@@ -216,32 +215,33 @@ ScanReport runScan(const ScanOptions &options, const patterns::KnowledgeBase &kb
   std::vector<Job> &jobs = collector.jobs;
   std::vector<std::vector<Finding>> findings(jobs.size());
   std::vector<std::vector<Diagnostic>> diagnostics(jobs.size());
-  {
-    llvm::DefaultThreadPool pool(llvm::hardware_concurrency(options.jobs));
-    for (size_t i = 0; i < jobs.size(); ++i) {
-      pool.async([&, i] {
-        const Job &job = jobs[i];
-        if (job.kind == InputKind::Source) {
-          analyzer::SourceJob sj;
-          sj.displayPath = job.display;
-          sj.absolutePath = job.absolute;
-          auto it = db.find(job.absolute);
-          if (it != db.end()) {
-            sj.command = it->second.command;
-            sj.workingDirectory = it->second.directory;
-          }
-          analyzer::AnalysisResult r = analyzer.analyze(sj);
-          findings[i] = std::move(r.findings);
-          diagnostics[i] = std::move(r.diagnostics);
-        } else {
-          binscan::BinaryResult r = scanner.scanFile({job.display}, job.absolute);
-          findings[i] = std::move(r.findings);
-          diagnostics[i] = std::move(r.diagnostics);
-        }
-      });
+  auto runJob = [&](size_t i) {
+    const Job &job = jobs[i];
+    if (job.kind == InputKind::Source) {
+      analyzer::SourceJob sj;
+      sj.displayPath = job.display;
+      sj.absolutePath = job.absolute;
+      auto it = db.find(job.absolute);
+      if (it != db.end()) {
+        sj.command = it->second.command;
+        sj.workingDirectory = it->second.directory;
+      }
+      analyzer::AnalysisResult r = analyzer.analyze(sj);
+      findings[i] = std::move(r.findings);
+      diagnostics[i] = std::move(r.diagnostics);
+    } else {
+      binscan::BinaryResult r = scanner.scanFile({job.display}, job.absolute);
+      findings[i] = std::move(r.findings);
+      diagnostics[i] = std::move(r.diagnostics);
     }
-    pool.wait();
-  }
+  };
+  auto onCrash = [&](size_t i) {
+    findings[i].clear(); // whatever the job produced before it crashed is unreliable
+    diagnostics[i] = {{Diagnostic::Kind::Incomplete, jobs[i].display,
+                       "the analysis of this input crashed (e.g. nesting too deep to "
+                       "recurse); input skipped"}};
+  };
+  runIsolated(jobs.size(), options.jobs, runJob, onCrash);
   for (size_t i = 0; i < jobs.size(); ++i) {
     if (jobs[i].kind == InputKind::Source)
       ++report.stats.sourceFiles;

@@ -170,3 +170,24 @@ TEST(BadInput, MutatedBinariesNeverCrash) {
       << "exit " << r.exitCode << "\n" << r.err;
   EXPECT_FALSE(parseJson(r.out).getAsObject() == nullptr);
 }
+
+TEST(BadInput, DeepNestingNeitherCrashesNorStopsTheScan) {
+  // 300k chained additions overflowed libclang's 8 MiB parse stack (SIGSEGV,
+  // whole scan lost); 5M overflow any stack and must become a diagnostic.
+  TempDir dir;
+  auto chain = [](size_t n) {
+    std::string s = "int f(int a) { return a";
+    s.reserve(n * 2 + 64);
+    for (size_t i = 1; i < n; ++i)
+      s += "+a";
+    return s + "; }\n";
+  };
+  writeFile(dir.file("deep.c"), chain(300000));
+  writeFile(dir.file("deeper.c"), chain(5000000));
+  RunResult r;
+  llvm::json::Value report = scanWithGoodInput(dir.path, r);
+  EXPECT_EQ(r.exitCode, 3) << r.out << r.err;
+  EXPECT_TRUE(diagnosticFor(report, "deep.c").empty()) << r.out;
+  EXPECT_NE(diagnosticFor(report, "deeper.c").find("crashed"), std::string::npos) << r.out;
+  EXPECT_EQ(findingsOf(report).size(), 3u) << "the good input is still reported";
+}
