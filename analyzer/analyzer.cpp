@@ -174,16 +174,21 @@ private:
       const patterns::Scale *scale = kb_.scale(api.scale);
       if (!interpret(api.effect, *scale, v->value, vars, value))
         return;
-      // The argument as the user wrote it.
-      CXSourceRange written = knownMacro ? macro->range : clang_getCursorExtent(call);
-      int spelledIndex = knownMacro && api.spelledArg >= 0 ? api.spelledArg : api.arg;
-      auto args = spelledArguments(tu_, written);
-      if (spelledIndex < static_cast<int>(args.size()))
-        evidence = args[static_cast<size_t>(spelledIndex)];
+      // The argument as the user wrote it; inside a macro we do not model,
+      // the written arguments are the macro's, so there is no spelling.
+      if (!macro || knownMacro) {
+        CXSourceRange written = knownMacro ? macro->range : clang_getCursorExtent(call);
+        int spelledIndex = knownMacro && api.spelledArg >= 0 ? api.spelledArg : api.arg;
+        auto args = spelledArguments(tu_, written);
+        if (spelledIndex < static_cast<int>(args.size()))
+          evidence = args[static_cast<size_t>(spelledIndex)];
+      }
       if (!v->via.empty())
         evidence += evidence.empty() ? v->via : " (" + v->via + ")";
       // Say the constant's name only when the source did not already.
       const std::string &constant = vars["value"];
+      if (evidence.empty())
+        evidence = constant;
       if (evidence == constant || evidence.find(" " + constant) != std::string::npos)
         value = hex(v->value);
     }
