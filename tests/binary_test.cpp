@@ -8,17 +8,20 @@
 using namespace tlsfloor::test;
 
 namespace {
+// The (last) finding of one scanned file, with the run's exit code and output.
 struct Seen {
   std::string rule, component, version, how;
   int count = 0;
+  int code = -1;
+  std::string raw;
 };
 
-Seen scanOne(const std::string &path, int &exitCode, std::string &raw) {
+Seen scanOne(const std::string &path) {
   RunResult r = runTool({"scan", "--format", "json", path});
-  exitCode = r.exitCode;
-  raw = r.out + r.err;
   llvm::json::Value report = parseJson(r.out);
   Seen s;
+  s.code = r.exitCode;
+  s.raw = r.out + r.err;
   for (const llvm::json::Value &v : findingsOf(report)) {
     const llvm::json::Object &f = *v.getAsObject();
     ++s.count;
@@ -32,42 +35,34 @@ Seen scanOne(const std::string &path, int &exitCode, std::string &raw) {
 } // namespace
 
 TEST(Binaries, StaticOldOpenSslIsAnError) {
-  int code;
-  std::string raw;
-  Seen s = scanOne(FX_OLD, code, raw);
-  EXPECT_EQ(s.count, 1) << raw;
-  EXPECT_EQ(s.rule, "binary/component-without-tls12") << raw;
+  Seen s = scanOne(FX_OLD);
+  EXPECT_EQ(s.count, 1) << s.raw;
+  EXPECT_EQ(s.rule, "binary/component-without-tls12") << s.raw;
   EXPECT_EQ(s.component, "OpenSSL");
   EXPECT_EQ(s.version, "0.9.8zh");
   EXPECT_EQ(s.how.rfind("embeds OpenSSL 0.9.8zh", 0), 0u) << s.how;
-  EXPECT_EQ(code, 1);
+  EXPECT_EQ(s.code, 1);
 }
 
 TEST(Binaries, StrippedStaticOldOpenSslIsFoundFromImplementationStrings) {
-  int code;
-  std::string raw;
-  Seen s = scanOne(FX_OLD_STRIPPED, code, raw);
-  EXPECT_EQ(s.count, 1) << raw;
-  EXPECT_EQ(s.rule, "binary/component-without-tls12") << raw;
+  Seen s = scanOne(FX_OLD_STRIPPED);
+  EXPECT_EQ(s.count, 1) << s.raw;
+  EXPECT_EQ(s.rule, "binary/component-without-tls12") << s.raw;
   EXPECT_EQ(s.version, "0.9.8zh");
 }
 
 TEST(Binaries, Tls12CapableStaticOpenSslIsInventoryNotFailure) {
-  int code;
-  std::string raw;
-  Seen s = scanOne(FX_102_FIPS, code, raw);
-  EXPECT_EQ(s.count, 1) << raw;
-  EXPECT_EQ(s.rule, "binary/component-inventory") << raw;
+  Seen s = scanOne(FX_102_FIPS);
+  EXPECT_EQ(s.count, 1) << s.raw;
+  EXPECT_EQ(s.rule, "binary/component-inventory") << s.raw;
   EXPECT_EQ(s.version, "1.0.2k-fips"); // suffix kept, ignored for ordering
-  EXPECT_EQ(code, 0) << "a note must not fail the default --fail-on warning";
+  EXPECT_EQ(s.code, 0) << "a note must not fail the default --fail-on warning";
 }
 
 TEST(Binaries, ProgramThatOnlyPrintsAVersionIsSilent) {
-  int code;
-  std::string raw;
-  Seen s = scanOne(FX_PRINTS, code, raw);
-  EXPECT_EQ(s.count, 0) << raw;
-  EXPECT_EQ(code, 0);
+  Seen s = scanOne(FX_PRINTS);
+  EXPECT_EQ(s.count, 0) << s.raw;
+  EXPECT_EQ(s.code, 0);
 }
 
 TEST(Binaries, RawBlobWithLibraryStrings) {
@@ -76,17 +71,15 @@ TEST(Binaries, RawBlobWithLibraryStrings) {
   blob += std::string("\0\0TLSv1 part of OpenSSL 0.9.7m 23 Feb 2007\0\0", 44);
   blob += std::string(64, '\0');
   writeFile(dir.file("firmware.bin"), blob);
-  int code;
-  std::string raw;
-  Seen s = scanOne(dir.file("firmware.bin"), code, raw);
-  EXPECT_EQ(s.rule, "binary/component-without-tls12") << raw;
+  Seen s = scanOne(dir.file("firmware.bin"));
+  EXPECT_EQ(s.rule, "binary/component-without-tls12") << s.raw;
   EXPECT_EQ(s.version, "0.9.7m");
 
   // Only the consumer-side text in a blob: a mention, not an embedding.
   std::string mention = std::string(32, '\0') + "OpenSSL 0.9.7m 23 Feb 2007" + std::string(32, '\0');
   writeFile(dir.file("mention.bin"), mention);
-  s = scanOne(dir.file("mention.bin"), code, raw);
-  EXPECT_EQ(s.count, 0) << raw;
+  s = scanOne(dir.file("mention.bin"));
+  EXPECT_EQ(s.count, 0) << s.raw;
 }
 
 TEST(Binaries, MachineOpenSsl3LibrariesAreInventory) {
@@ -98,13 +91,11 @@ TEST(Binaries, MachineOpenSsl3LibrariesAreInventory) {
   for (const char *lib : candidates) {
     if (!llvm::sys::fs::exists(lib))
       continue;
-    int code;
-    std::string raw;
-    Seen s = scanOne(lib, code, raw);
-    EXPECT_EQ(s.count, 1) << lib << raw;
-    EXPECT_EQ(s.rule, "binary/component-inventory") << lib << raw;
+    Seen s = scanOne(lib);
+    EXPECT_EQ(s.count, 1) << lib << s.raw;
+    EXPECT_EQ(s.rule, "binary/component-inventory") << lib << s.raw;
     EXPECT_EQ(s.version.rfind("3.", 0), 0u) << lib << " version " << s.version;
-    EXPECT_EQ(code, 0) << lib;
+    EXPECT_EQ(s.code, 0) << lib;
     ++checked;
   }
   EXPECT_GE(checked, 2) << "libssl3 is installed by the README's commands";
