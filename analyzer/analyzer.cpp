@@ -192,7 +192,7 @@ private:
       if (evidence == constant || evidence.find(" " + constant) != std::string::npos)
         value = hex(v->value);
     }
-    vars["value"] = vars.count("value") ? vars["value"] : value;
+    vars.emplace("value", value); // kept when interpret() named the constant(s)
     vars["spelling"] = evidence;
     emit(call, api, kb_.messageTemplate(api.rule), vars, evidence, value);
   }

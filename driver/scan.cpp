@@ -122,7 +122,7 @@ private:
         incomplete(file, "cannot read: " + ec.message());
         return;
       }
-    } else if (std::error_code ec = checkReadable(file)) {
+    } else if (std::string probe; std::error_code ec = readHead(file, probe, 1)) {
       incomplete(file, "cannot read: " + ec.message());
       return;
     }
@@ -137,23 +137,13 @@ private:
     jobs.push_back({kind, display(file), std::string(abs)});
   }
 
-  static std::error_code checkReadable(const std::string &file) {
+  // Reads up to `limit` bytes from the start of `file` into `head`.
+  static std::error_code readHead(const std::string &file, std::string &head,
+                                  size_t limit = 4096) {
     llvm::Expected<fs::file_t> fd = fs::openNativeFileForRead(file);
     if (!fd)
       return llvm::errorToErrorCode(fd.takeError());
-    char c;
-    llvm::Expected<size_t> n = fs::readNativeFile(*fd, llvm::MutableArrayRef<char>(&c, 1));
-    fs::closeFile(*fd);
-    if (!n)
-      return llvm::errorToErrorCode(n.takeError());
-    return {};
-  }
-
-  static std::error_code readHead(const std::string &file, std::string &head) {
-    llvm::Expected<fs::file_t> fd = fs::openNativeFileForRead(file);
-    if (!fd)
-      return llvm::errorToErrorCode(fd.takeError());
-    head.resize(4096);
+    head.resize(limit);
     llvm::Expected<size_t> n =
         fs::readNativeFile(*fd, llvm::MutableArrayRef<char>(head.data(), head.size()));
     fs::closeFile(*fd);
