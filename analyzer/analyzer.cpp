@@ -8,6 +8,7 @@
 #include "ast_eval.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/SHA256.h"
 
 namespace tlsfloor::analyzer {
 
@@ -233,18 +234,28 @@ private:
     return true;
   }
 
-  std::string lineText(unsigned offset) const {
+  // The fingerprint basis of the line holding `offset`: a hash of its text
+  // without blanks, computed once per line (thousands of calls on one long
+  // line must not copy it once per finding).
+  const std::string &lineBasis(unsigned offset) {
     if (offset > contents_.size())
-      return {};
+      offset = static_cast<unsigned>(contents_.size());
     size_t begin = contents_.rfind('\n', offset == 0 ? 0 : offset - 1);
-    begin = begin == std::string::npos ? 0 : begin + 1;
-    size_t end = contents_.find('\n', offset);
-    std::string line = contents_.substr(begin, end == std::string::npos ? end : end - begin);
-    std::string normalised;
-    for (char c : line)
+    begin = begin == std::string::npos || offset == 0 ? 0 : begin + 1;
+    auto cached = lineBasis_.find(begin);
+    if (cached != lineBasis_.end())
+      return cached->second;
+    size_t end = contents_.find('\n', begin);
+    if (end == std::string::npos)
+      end = contents_.size();
+    llvm::SHA256 hash;
+    for (size_t i = begin; i < end; ++i) {
+      char c = contents_[i];
       if (c != ' ' && c != '\t' && c != '\r')
-        normalised.push_back(c);
-    return normalised;
+        hash.update(llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(&c), 1));
+    }
+    auto digest = hash.final();
+    return lineBasis_[begin] = llvm::toHex(digest, true);
   }
 
   void emit(CXCursor call, const ApiModel &api, const std::string &tmpl,
@@ -263,7 +274,7 @@ private:
     f.evidence = evidence;
     f.value = value;
     f.fixHint = api.fix;
-    f.fingerprintBasis = lineText(offset);
+    f.fingerprintBasis = lineBasis(offset);
     out_.findings.push_back(std::move(f));
   }
 
@@ -276,6 +287,7 @@ private:
   CXFile mainFile_ = nullptr;
   std::string contents_;
   std::map<unsigned, MacroUse> macros_;
+  std::map<size_t, std::string> lineBasis_;
 };
 
 struct IndexDeleter {
@@ -311,6 +323,8 @@ AnalysisResult Analyzer::analyze(const SourceJob &job) const {
   command.push_back("-w");
   command.push_back("-Wno-error");
   command.push_back("-ferror-limit=0");
+  // Never a configuration file the scanned tree could have planted.
+  command.push_back("--no-default-config");
   if (!job.workingDirectory.empty())
     command.push_back("-working-directory=" + job.workingDirectory);
   command.push_back(job.absolutePath);
@@ -334,12 +348,23 @@ AnalysisResult Analyzer::analyze(const SourceJob &job) const {
 
   unsigned errors = 0;
   std::string first;
+  CXFile mainFile = clang_getFile(rawTu, job.absolutePath.c_str());
   for (unsigned i = 0, n = clang_getNumDiagnostics(rawTu); i < n; ++i) {
     CXDiagnostic d = clang_getDiagnostic(rawTu, i);
-    if (clang_getDiagnosticSeverity(d) >= CXDiagnostic_Error) {
-      if (errors++ == 0)
+    if (clang_getDiagnosticSeverity(d) >= CXDiagnostic_Error && errors++ == 0) {
+      // Quote the compiler only about the scanned file itself: the text of an
+      // error inside another file (an included /etc/passwd, a CI secret)
+      // would carry that file's contents into the report.
+      CXFile file = nullptr;
+      unsigned line = 0, column = 0;
+      clang_getSpellingLocation(clang_getDiagnosticLocation(d), &file, &line, &column, nullptr);
+      if (!file || (mainFile && clang_File_isEqual(file, mainFile)))
         first = str(clang_formatDiagnostic(d, CXDiagnostic_DisplaySourceLocation |
                                                   CXDiagnostic_DisplayColumn));
+      else
+        first = "in an included file, " + str(clang_getFileName(file)) + ":" +
+                std::to_string(line) + ":" + std::to_string(column) +
+                " (text not reported: it may quote that file)";
     }
     clang_disposeDiagnostic(d);
   }

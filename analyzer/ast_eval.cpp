@@ -142,7 +142,9 @@ std::optional<EvalValue> evaluateDepth(CXTranslationUnit tu, CXCursor expr, int 
   if (inner->via.empty()) {
     // The declaration as written ("int v = TLS1_VERSION"): the initialiser
     // itself may come out of a macro, which has no tokens of its own here.
-    std::string decl = spell(tu, clang_getCursorExtent(*var));
+    // Only text of the scanned file is quoted, never of a file it includes.
+    bool inMain = clang_Location_isFromMainFile(clang_getCursorLocation(*var));
+    std::string decl = inMain ? spell(tu, clang_getCursorExtent(*var)) : std::string();
     size_t eq = decl.find('=');
     std::string initText = eq == std::string::npos ? std::string() : decl.substr(eq + 1);
     while (!initText.empty() && initText.front() == ' ')

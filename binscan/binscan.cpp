@@ -3,9 +3,15 @@
 #include <memory>
 #include <set>
 
+#include "llvm/BinaryFormat/ELF.h"
 #include "llvm/BinaryFormat/Magic.h"
+#include "llvm/Object/Archive.h"
+#include "llvm/Object/COFF.h"
 #include "llvm/Object/ELFObjectFile.h"
+#include "llvm/Object/MachO.h"
+#include "llvm/Object/MachOUniversal.h"
 #include "llvm/Object/ObjectFile.h"
+#include "llvm/Support/Endian.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "re2/re2.h"
 
@@ -55,6 +61,8 @@ std::string describeFormat(llvm::file_magic m) {
   case file_magic::macho_universal_binary:
   case file_magic::macho_file_set:
     return "macho";
+  case file_magic::archive:
+    return "ar";
   default:
     return "raw";
   }
@@ -68,9 +76,28 @@ struct SymbolFacts {
   std::set<std::string> versionNeeds; // ELF verneed names (this file requires)
 };
 
+// How a format decorates C names: Mach-O and 32-bit x86 COFF put a '_' in
+// front; COFF import thunks are "__imp_" + name; stdcall adds "@bytes".
+std::string undecorate(llvm::StringRef name, const llvm::object::ObjectFile &obj) {
+  if (const auto *coff = llvm::dyn_cast<llvm::object::COFFObjectFile>(&obj)) {
+    name.consume_front("__imp_");
+    if (coff->getMachine() == llvm::COFF::IMAGE_FILE_MACHINE_I386) {
+      name.consume_front("_");
+      size_t at = name.rfind('@');
+      if (at != llvm::StringRef::npos && at > 0 &&
+          name.drop_front(at + 1).find_first_not_of("0123456789") == llvm::StringRef::npos)
+        name = name.take_front(at);
+    }
+  } else if (obj.isMachO()) {
+    name.consume_front("_");
+  }
+  return name.str();
+}
+
 // Adds one symbol; false when the table is malformed (the caller stops
 // reading it: a corrupt count could otherwise mean billions of bad entries).
-bool addSymbol(const llvm::object::SymbolRef &sym, SymbolFacts &facts) {
+bool addSymbol(const llvm::object::SymbolRef &sym, const llvm::object::ObjectFile &obj,
+               SymbolFacts &facts) {
   llvm::Expected<llvm::StringRef> name = sym.getName();
   if (!name) {
     llvm::consumeError(name.takeError());
@@ -83,41 +110,187 @@ bool addSymbol(const llvm::object::SymbolRef &sym, SymbolFacts &facts) {
   }
   if (name->empty())
     return true;
+  std::string plain = undecorate(*name, obj);
   if (*flags & llvm::object::SymbolRef::SF_Undefined)
-    facts.undefined.insert(name->str());
+    facts.undefined.insert(std::move(plain));
   else
-    facts.defined.insert(name->str());
+    facts.defined.insert(std::move(plain));
   return true;
 }
 
-template <typename Range> bool addSymbols(const Range &symbols, SymbolFacts &facts) {
+template <typename Range>
+bool addSymbols(const Range &symbols, const llvm::object::ObjectFile &obj, SymbolFacts &facts) {
   for (const llvm::object::SymbolRef &sym : symbols)
-    if (!addSymbol(sym, facts))
+    if (!addSymbol(sym, obj, facts))
       return false;
   return true;
+}
+
+// ELF version definitions (SHT_GNU_verdef) and needs (SHT_GNU_verneed), walked
+// here with every count bounded by the section's size: LLVM's walker trusts
+// sh_info, and 0xffffffff made it loop on one entry until memory ran out.
+template <class ELFT>
+std::string readVersionNodes(const llvm::object::ELFFile<ELFT> &elf, SymbolFacts &facts) {
+  using namespace llvm::support;
+  constexpr llvm::endianness E = ELFT::Endianness;
+  auto sections = elf.sections();
+  if (!sections) {
+    llvm::consumeError(sections.takeError());
+    return "malformed ELF section headers";
+  }
+  std::string problem;
+  for (const auto &sec : *sections) {
+    bool isDef = sec.sh_type == llvm::ELF::SHT_GNU_verdef;
+    if (!isDef && sec.sh_type != llvm::ELF::SHT_GNU_verneed)
+      continue;
+    auto contents = elf.getSectionContents(sec);
+    auto strSec = elf.getSection(sec.sh_link);
+    if (!contents || !strSec) {
+      if (!contents)
+        llvm::consumeError(contents.takeError());
+      if (!strSec)
+        llvm::consumeError(strSec.takeError());
+      problem = "malformed ELF symbol versions";
+      continue;
+    }
+    auto strtab = elf.getStringTable(**strSec);
+    if (!strtab) {
+      llvm::consumeError(strtab.takeError());
+      problem = "malformed ELF symbol versions";
+      continue;
+    }
+    llvm::ArrayRef<uint8_t> data = *contents;
+    auto u16 = [&](uint64_t off) { return endian::read<uint16_t, E>(data.data() + off); };
+    auto u32 = [&](uint64_t off) { return endian::read<uint32_t, E>(data.data() + off); };
+    auto name = [&](uint32_t off) -> std::string {
+      if (off >= strtab->size())
+        return {};
+      return strtab->drop_front(off).split('\0').first.str();
+    };
+    // Verdef: 20 bytes (next at 16, aux at 12, count at 6); verdaux: 8 bytes
+    // (name at 0). Verneed: 16 bytes (next at 12, aux at 8, count at 2);
+    // vernaux: 16 bytes (name at 8, next at 12).
+    const uint64_t entrySize = isDef ? 20 : 16, auxSize = isDef ? 8 : 16;
+    uint64_t limit = std::min<uint64_t>(sec.sh_info, data.size() / entrySize);
+    uint64_t off = 0;
+    for (uint64_t i = 0; i < limit && off + entrySize <= data.size(); ++i) {
+      uint64_t auxOff = off + (isDef ? u32(off + 12) : u32(off + 8));
+      uint64_t auxCount = std::min<uint64_t>(isDef ? 1 : u16(off + 2), data.size() / auxSize);
+      for (uint64_t a = 0; a < auxCount && auxOff + auxSize <= data.size(); ++a) {
+        std::string n = name(u32(auxOff + (isDef ? 0 : 8)));
+        if (!n.empty())
+          (isDef ? facts.versionDefs : facts.versionNeeds).insert(std::move(n));
+        uint32_t next = isDef ? 0 : u32(auxOff + 12);
+        if (next == 0)
+          break;
+        auxOff += next;
+      }
+      uint32_t next = u32(off + (isDef ? 16 : 12));
+      if (next == 0)
+        break;
+      off += next;
+    }
+  }
+  return problem;
+}
+
+std::string readElfVersions(const llvm::object::ELFObjectFileBase &obj, SymbolFacts &facts) {
+  using namespace llvm::object;
+  if (const auto *o = llvm::dyn_cast<ELF32LEObjectFile>(&obj))
+    return readVersionNodes(o->getELFFile(), facts);
+  if (const auto *o = llvm::dyn_cast<ELF32BEObjectFile>(&obj))
+    return readVersionNodes(o->getELFFile(), facts);
+  if (const auto *o = llvm::dyn_cast<ELF64LEObjectFile>(&obj))
+    return readVersionNodes(o->getELFFile(), facts);
+  if (const auto *o = llvm::dyn_cast<ELF64BEObjectFile>(&obj))
+    return readVersionNodes(o->getELFFile(), facts);
+  return {};
+}
+
+// PE import and export tables: what a linked Windows binary needs and offers.
+std::string readCoffTables(const llvm::object::COFFObjectFile &coff, SymbolFacts &facts) {
+  std::string problem;
+  for (const llvm::object::ImportDirectoryEntryRef &dir : coff.import_directories())
+    for (const llvm::object::ImportedSymbolRef &sym : dir.imported_symbols()) {
+      llvm::StringRef name;
+      if (llvm::Error e = sym.getSymbolName(name)) {
+        llvm::consumeError(std::move(e));
+        problem = "malformed PE import table";
+        break;
+      }
+      if (!name.empty())
+        facts.undefined.insert(name.str());
+    }
+  for (const llvm::object::ExportDirectoryEntryRef &exp : coff.export_directories()) {
+    llvm::StringRef name;
+    if (llvm::Error e = exp.getSymbolName(name)) {
+      llvm::consumeError(std::move(e));
+      problem = "malformed PE export table";
+      break;
+    }
+    if (!name.empty())
+      facts.defined.insert(name.str());
+  }
+  return problem;
 }
 
 // Reads symbols; returns what was malformed ("" if nothing).
 std::string readSymbols(const llvm::object::ObjectFile &obj, SymbolFacts &facts) {
   std::vector<std::string> problems;
-  if (!addSymbols(obj.symbols(), facts))
+  if (!addSymbols(obj.symbols(), obj, facts))
     problems.push_back("malformed symbol table (read up to the first bad entry)");
   if (const auto *elf = llvm::dyn_cast<llvm::object::ELFObjectFileBase>(&obj)) {
-    if (!addSymbols(elf->getDynamicSymbolIterators(), facts))
+    if (!addSymbols(elf->getDynamicSymbolIterators(), obj, facts))
       problems.push_back("malformed dynamic symbol table (read up to the first bad entry)");
-    llvm::Expected<std::vector<llvm::object::VersionEntry>> versions = elf->readDynsymVersions();
-    if (!versions) {
-      problems.push_back("malformed ELF symbol versions: " + llvm::toString(versions.takeError()));
-    } else {
-      for (const llvm::object::VersionEntry &v : *versions)
-        if (!v.Name.empty())
-          (v.IsVerDef ? facts.versionDefs : facts.versionNeeds).insert(v.Name);
-    }
+    std::string versions = readElfVersions(*elf, facts);
+    if (!versions.empty())
+      problems.push_back(versions);
+  } else if (const auto *coff = llvm::dyn_cast<llvm::object::COFFObjectFile>(&obj)) {
+    std::string tables = readCoffTables(*coff, facts);
+    if (!tables.empty())
+      problems.push_back(tables);
   }
   std::string out;
   for (const std::string &p : problems)
     out += (out.empty() ? "" : "; ") + p;
   return out;
+}
+
+// Magic numbers of two bytes (COFF objects: a machine type; "\0\0" for
+// "unknown machine") also start MP4 files, UTF-32BE text and many firmware
+// images. Such a file is an object only when its header is plausible too.
+bool plausibleHeader(llvm::file_magic magic, llvm::StringRef b) {
+  using namespace llvm::support;
+  auto u16 = [&](size_t off) { return endian::read16le(b.data() + off); };
+  static const uint16_t kMachines[] = {0x014c, 0x8664, 0x01c0, 0x01c2, 0x01c4, 0xaa64, 0xa641,
+                                       0xa64e, 0x0200, 0x0166, 0x0169, 0x5032, 0x5064, 0x01f0,
+                                       0x01f1, 0x01a2, 0x01a6, 0x0ebc};
+  auto knownMachine = [&](uint16_t m) {
+    return std::find(std::begin(kMachines), std::end(kMachines), m) != std::end(kMachines);
+  };
+  switch (magic) {
+  case llvm::file_magic::elf:
+  case llvm::file_magic::elf_relocatable:
+  case llvm::file_magic::elf_executable:
+  case llvm::file_magic::elf_shared_object:
+  case llvm::file_magic::elf_core:
+    return b.size() >= 16 && (b[4] == 1 || b[4] == 2) && (b[5] == 1 || b[5] == 2) && b[6] == 1;
+  case llvm::file_magic::coff_object:
+    if (b.size() < 20)
+      return false;
+    if (u16(0) == 0) // import library / bigobj: 0000 FFFF, then version, machine
+      return u16(2) == 0xffff && knownMachine(u16(6));
+    return knownMachine(u16(0)) && u16(2) > 0 && u16(2) <= 96 && u16(16) == 0;
+  default:
+    return true;
+  }
+}
+
+std::string formatOf(llvm::StringRef bytes, llvm::file_magic &magic) {
+  magic = llvm::identify_magic(bytes);
+  if (!plausibleHeader(magic, bytes))
+    return "raw";
+  return describeFormat(magic);
 }
 
 struct TextMatch {
@@ -137,7 +310,8 @@ std::string normaliseVersion(std::string v) {
 } // namespace
 
 bool looksLikeObjectFile(llvm::StringRef head) {
-  return describeFormat(llvm::identify_magic(head)) != "raw";
+  llvm::file_magic magic;
+  return formatOf(head, magic) != "raw";
 }
 
 BinaryScanner::BinaryScanner(const patterns::KnowledgeBase &kb, BinscanOptions options)
@@ -172,48 +346,117 @@ BinaryResult BinaryScanner::scanFile(const std::vector<std::string> &chain,
 BinaryResult BinaryScanner::scan(const std::vector<std::string> &chain,
                                  llvm::MemoryBufferRef data) const {
   BinaryResult result;
+  scanInto(chain, data, 0, result);
+  return result;
+}
+
+namespace {
+constexpr unsigned kMaxArchiveDepth = 4;
+constexpr unsigned kMaxArchiveMembers = 100000;
+} // namespace
+
+void BinaryScanner::scanInto(const std::vector<std::string> &chain, llvm::MemoryBufferRef data,
+                             unsigned depth, BinaryResult &result) const {
   std::string display;
   for (const std::string &c : chain)
     display += (display.empty() ? "" : "!") + c;
   llvm::StringRef bytes = data.getBuffer();
-  llvm::file_magic magic = llvm::identify_magic(bytes);
-  result.format = describeFormat(magic);
+  llvm::file_magic magic;
+  std::string format = formatOf(bytes, magic);
+  if (depth == 0)
+    result.format = format;
+  auto problem = [&](const std::string &message) {
+    result.diagnostics.push_back({Diagnostic::Kind::Incomplete, display, message});
+  };
 
   SymbolFacts facts;
-  if (result.format != "raw") {
+  if (format == "ar") {
+    // Static libraries: each member is an input of its own (lib.a!member.o).
+    llvm::Expected<std::unique_ptr<llvm::object::Archive>> ar = llvm::object::Archive::create(data);
+    if (!ar) {
+      problem("malformed archive (" + llvm::toString(ar.takeError()) +
+              "); scanned as raw bytes only");
+    } else if ((*ar)->isThin()) {
+      problem("thin archive: its members are files elsewhere and are not followed");
+      return;
+    } else if (depth >= kMaxArchiveDepth) {
+      problem("archive nested deeper than " + std::to_string(kMaxArchiveDepth) + "; not opened");
+      return;
+    } else {
+      llvm::Error err = llvm::Error::success();
+      unsigned members = 0;
+      for (const llvm::object::Archive::Child &child : (*ar)->children(err)) {
+        if (++members > kMaxArchiveMembers) {
+          problem("more than " + std::to_string(kMaxArchiveMembers) + " members; the rest skipped");
+          break;
+        }
+        llvm::Expected<llvm::StringRef> name = child.getName();
+        llvm::Expected<llvm::MemoryBufferRef> member = child.getMemoryBufferRef();
+        if (!name || !member) {
+          if (!name)
+            llvm::consumeError(name.takeError());
+          if (!member)
+            llvm::consumeError(member.takeError());
+          problem("malformed archive member #" + std::to_string(members) + "; skipped");
+          continue;
+        }
+        std::vector<std::string> nested = chain;
+        nested.push_back(name->str());
+        scanInto(nested, *member, depth + 1, result);
+      }
+      if (err)
+        problem("malformed archive (" + llvm::toString(std::move(err)) +
+                "); members after the damage were not read");
+      return;
+    }
+  } else if (magic == llvm::file_magic::macho_universal_binary) {
+    // Universal (fat) Mach-O: the symbols of every slice.
+    auto fat = llvm::object::MachOUniversalBinary::create(data);
+    if (!fat) {
+      problem("malformed universal Mach-O file (" + llvm::toString(fat.takeError()) +
+              "); scanned as raw bytes only");
+    } else {
+      for (const auto &slice : (*fat)->objects()) {
+        auto obj = slice.getAsObjectFile();
+        if (!obj) {
+          problem("malformed slice " + slice.getArchFlagName() + " (" +
+                  llvm::toString(obj.takeError()) + ")");
+          continue;
+        }
+        std::string bad = readSymbols(**obj, facts);
+        if (!bad.empty())
+          problem("slice " + slice.getArchFlagName() + ": " + bad);
+      }
+    }
+  } else if (format != "raw") {
     llvm::Expected<std::unique_ptr<llvm::object::ObjectFile>> obj =
         llvm::object::ObjectFile::createObjectFile(data, magic);
     if (!obj) {
-      std::string msg = llvm::toString(obj.takeError());
-      result.diagnostics.push_back(
-          {Diagnostic::Kind::Incomplete, display,
-           "malformed " + result.format + " file (" + msg + "); scanned as raw bytes only"});
+      problem("malformed " + format + " file (" + llvm::toString(obj.takeError()) +
+              "); scanned as raw bytes only");
     } else {
-      std::string problem = readSymbols(**obj, facts);
-      if (!problem.empty())
-        result.diagnostics.push_back({Diagnostic::Kind::Incomplete, display, problem});
+      std::string bad = readSymbols(**obj, facts);
+      if (!bad.empty())
+        problem(bad);
     }
   }
 
   re2::StringPiece text(bytes.data(), bytes.size());
   for (const Compiled &comp : *compiled_) {
     const Component &c = *comp.component;
+    // The first match of each pattern is all a decision uses: keeping every
+    // match let a crafted blob hold gigabytes of them.
     std::vector<TextMatch> matches;
     for (size_t i = 0; i < comp.versionRegexes.size(); ++i) {
-      const RE2 &re = *comp.versionRegexes[i];
       re2::StringPiece groups[2];
-      size_t pos = 0;
-      while (pos < text.size() &&
-             re.Match(text, pos, text.size(), RE2::UNANCHORED, groups, 2)) {
-        TextMatch m;
-        m.version = std::string(groups[1].data(), groups[1].size());
-        m.text = std::string(groups[0].data(), groups[0].size());
-        m.offset = static_cast<uint64_t>(groups[0].data() - text.data());
-        m.implementation = c.versionPatterns[i].strength == "implementation";
-        matches.push_back(std::move(m));
-        size_t next = static_cast<size_t>(groups[0].data() - text.data()) + groups[0].size();
-        pos = next > pos ? next : pos + 1;
-      }
+      if (!comp.versionRegexes[i]->Match(text, 0, text.size(), RE2::UNANCHORED, groups, 2))
+        continue;
+      TextMatch m;
+      m.version = std::string(groups[1].data(), groups[1].size());
+      m.text = std::string(groups[0].data(), std::min<size_t>(groups[0].size(), 200));
+      m.offset = static_cast<uint64_t>(groups[0].data() - text.data());
+      m.implementation = c.versionPatterns[i].strength == "implementation";
+      matches.push_back(std::move(m));
     }
     unsigned definedHits = 0, importedHits = 0;
     for (const std::string &s : comp.symbols) {
@@ -289,7 +532,7 @@ BinaryResult BinaryScanner::scan(const std::vector<std::string> &chain,
     f.fingerprintBasis = c.id + '\0' + how + '\0' + f.version;
     result.findings.push_back(std::move(f));
   }
-  return result;
+
 }
 
 } // namespace tlsfloor::binscan

@@ -4,10 +4,12 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdlib>
+#include <cstring>
 #include <map>
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
 #include "tlsfloor/driver/scan.h"
@@ -20,28 +22,82 @@ namespace {
 
 enum Exit { kClean = 0, kFindings = 1, kUsage = 2, kIncomplete = 3 };
 
+constexpr uint64_t kMaxPackBytes = 16u << 20;
+
 int fail(const std::string &message) {
   llvm::errs() << "tlsfloor: error: " << message << '\n';
   return kUsage;
 }
 
 bool loadPacks(patterns::KnowledgeBase &kb, const std::vector<std::string> &files,
-               std::string &error) {
+               std::vector<std::pair<std::string, std::string>> &texts, std::string &error) {
   for (const std::string &f : files) {
+    llvm::sys::fs::file_status st;
+    if (std::error_code ec = llvm::sys::fs::status(f, st)) {
+      error = "cannot read rule pack " + f + ": " + ec.message();
+      return false;
+    }
+    if (!llvm::sys::fs::is_regular_file(st) || st.getSize() > kMaxPackBytes) {
+      error = "cannot read rule pack " + f + ": not a regular file of at most " +
+              std::to_string(kMaxPackBytes >> 20) + " MiB";
+      return false;
+    }
     auto buf = llvm::MemoryBuffer::getFile(f, /*IsText=*/true);
     if (!buf) {
       error = "cannot read rule pack " + f + ": " + buf.getError().message();
       return false;
     }
-    if (!kb.addPack((*buf)->getBuffer().str(), f, error))
+    std::string text = (*buf)->getBuffer().str();
+    if (!kb.addPack(text, f, error))
       return false;
+    texts.emplace_back(f, std::move(text));
   }
   return kb.validate(error);
+}
+
+// Writes `text` to `output` without ever leaving a partial report behind: a
+// temporary file beside it, renamed over it only once complete. Refuses to
+// write through a symbolic link.
+std::string writeAtomically(const std::string &output, const std::string &text) {
+  llvm::sys::fs::file_status st;
+  if (!llvm::sys::fs::status(output, st, /*follow=*/false)) {
+    if (llvm::sys::fs::is_symlink_file(st))
+      return "refusing to write the report through a symbolic link: " + output;
+    if (!llvm::sys::fs::is_regular_file(st))
+      return "refusing to write the report onto something that is not a regular file: " + output;
+  }
+  llvm::SmallString<256> model(llvm::sys::path::parent_path(output));
+  if (model.empty())
+    model = ".";
+  llvm::sys::path::append(model, ".tlsfloor-report-%%%%%%.tmp");
+  int fd = -1;
+  llvm::SmallString<256> temp;
+  if (std::error_code ec = llvm::sys::fs::createUniqueFile(model, fd, temp))
+    return "cannot write " + output + ": " + ec.message();
+  {
+    llvm::raw_fd_ostream out(fd, /*shouldClose=*/true);
+    out << text;
+    out.close();
+    if (out.has_error()) {
+      std::string msg = out.error().message();
+      out.clear_error();
+      llvm::sys::fs::remove(temp);
+      return "cannot write " + output + ": " + msg + " (the previous report is untouched)";
+    }
+  }
+  if (std::error_code ec = llvm::sys::fs::rename(temp, output)) {
+    llvm::sys::fs::remove(temp);
+    return "cannot write " + output + ": " + ec.message();
+  }
+  return {};
 }
 
 } // namespace
 
 int main(int argc, char **argv) {
+  if (argc == 2 && std::strcmp(argv[1], "__worker") == 0)
+    return driver::workerMain(); // started by the driver; not a user command
+
   CLI::App app{"tlsfloor: find code and binaries that break or are unsafe with a TLS 1.2 floor"};
   app.set_version_flag("--version", std::string("tlsfloor ") + TLSFLOOR_VERSION);
   app.require_subcommand(1);
@@ -49,7 +105,9 @@ int main(int argc, char **argv) {
   std::vector<std::string> paths;
   std::string compileDir, format = "text", output, minTls = "1.2", failOn = "warning";
   std::vector<std::string> packs;
-  unsigned jobs = 0;
+  unsigned jobs = 0, timeout = 120;
+  uint64_t memoryMiB = 4096;
+  bool verbose = false;
   auto *scan = app.add_subcommand("scan", "Scan sources, compile databases and binaries");
   scan->add_option("paths", paths, "Files or directories (default: .)");
   scan->add_option("-p,--compile-commands", compileDir,
@@ -67,6 +125,11 @@ int main(int argc, char **argv) {
   scan->add_option("--rules", packs, "Add a rule pack (YAML, schema in docs/rules.md); repeatable")
       ->allow_extra_args(false);
   scan->add_option("-j,--jobs", jobs, "Parallel jobs (default: one per core)");
+  scan->add_option("--timeout", timeout, "Time budget per input in seconds (0 = none)")
+      ->capture_default_str();
+  scan->add_option("--memory-limit", memoryMiB, "Memory budget per input in MiB (0 = none)")
+      ->capture_default_str();
+  scan->add_flag("-v,--verbose", verbose, "Also report which compile flags were dropped");
 
   auto *rules = app.add_subcommand("rules", "List every rule with its id, severity and summary");
   rules->add_option("--rules", packs, "Add a rule pack (YAML); repeatable")->allow_extra_args(false);
@@ -82,60 +145,74 @@ int main(int argc, char **argv) {
 
   patterns::KnowledgeBase kb = patterns::KnowledgeBase::builtin();
   std::string error;
-  if (!loadPacks(kb, packs, error))
+  std::vector<std::pair<std::string, std::string>> packTexts;
+  if (!loadPacks(kb, packs, packTexts, error))
     return fail(error);
 
+  std::string text;
+  llvm::raw_string_ostream os(text);
   if (*rules) {
     for (const RuleInfo &r : kb.rules())
-      llvm::outs() << llvm::left_justify(r.id, 34) << ' '
-                   << llvm::left_justify(severityName(r.severity), 8) << ' ' << r.summary
-                   << '\n';
-    return kClean;
+      os << llvm::left_justify(r.id, 34) << ' ' << llvm::left_justify(severityName(r.severity), 8)
+         << ' ' << r.summary << '\n';
   }
 
-  driver::ScanOptions options;
-  options.paths = paths;
-  options.compileCommandsDir = compileDir;
-  options.floor = *parseProtocol(minTls);
-  options.jobs = jobs;
-  ScanReport report = driver::runScan(options, kb, error);
-  if (!error.empty())
-    return fail(error);
-
-  ReportContext ctx;
-  ctx.rules = &kb.rules();
-  ctx.toolVersion = TLSFLOOR_VERSION;
-  ctx.floor = options.floor;
-  llvm::SmallString<256> cwd;
-  if (!llvm::sys::fs::current_path(cwd))
-    ctx.workingDirectory = std::string(cwd);
+  ScanReport report;
   ReportFormat fmt = format == "json"    ? ReportFormat::Json
                      : format == "sarif" ? ReportFormat::Sarif
                                          : ReportFormat::Text;
-  if (output.empty()) {
-    ctx.color = fmt == ReportFormat::Text && llvm::sys::Process::StandardOutIsDisplayed() &&
-                !std::getenv("NO_COLOR");
-    writeReport(fmt, report, ctx, llvm::outs());
-    llvm::outs().flush();
+  if (*scan) {
+    driver::ScanOptions options;
+    options.paths = paths;
+    options.compileCommandsDir = compileDir;
+    options.floor = *parseProtocol(minTls);
+    options.jobs = jobs;
+    options.executable = llvm::sys::fs::getMainExecutable(argv[0], (void *)&fail);
+    options.timeoutSeconds = timeout;
+    options.memoryMiB = memoryMiB;
+    options.packs = std::move(packTexts);
+    options.outputPath = output;
+    options.verbose = verbose;
+    report = driver::runScan(options, kb, error);
+    if (!error.empty())
+      return fail(error);
+
+    ReportContext ctx;
+    ctx.rules = &kb.rules();
+    ctx.toolVersion = TLSFLOOR_VERSION;
+    ctx.floor = options.floor;
+    llvm::SmallString<256> cwd;
+    if (!llvm::sys::fs::current_path(cwd))
+      ctx.workingDirectory = std::string(cwd);
+    ctx.color = output.empty() && fmt == ReportFormat::Text &&
+                llvm::sys::Process::StandardOutIsDisplayed() && !std::getenv("NO_COLOR");
+    writeReport(fmt, report, ctx, os);
+  }
+  os.flush();
+
+  if (!output.empty() && *scan) {
+    std::string problem = writeAtomically(output, text);
+    if (!problem.empty())
+      return fail(problem);
   } else {
-    std::error_code ec;
-    llvm::raw_fd_ostream out(output, ec, llvm::sys::fs::OF_None);
-    if (ec)
-      return fail("cannot write " + output + ": " + ec.message());
-    writeReport(fmt, report, ctx, out);
-    out.close();
-    if (out.has_error()) {
-      out.clear_error();
-      return fail("cannot write " + output);
+    llvm::outs() << text;
+    llvm::outs().flush();
+    if (llvm::outs().has_error()) {
+      std::string msg = llvm::outs().error().message();
+      llvm::outs().clear_error();
+      return fail("cannot write the report to standard output: " + msg);
     }
   }
+  if (*rules)
+    return kClean;
 
   // When the report is machine-readable or goes to a file, still tell the
   // person at the terminal which inputs were not fully scanned.
   if (fmt != ReportFormat::Text || !output.empty())
     for (const Diagnostic &d : report.diagnostics)
       if (d.kind == Diagnostic::Kind::Incomplete)
-        llvm::errs() << "tlsfloor: scan-error: " << d.input << ": " << d.message << '\n';
+        llvm::errs() << "tlsfloor: scan-error: " << escapeControl(d.input) << ": "
+                     << escapeControl(d.message) << '\n';
 
   if (report.incomplete())
     return kIncomplete;

@@ -1,4 +1,6 @@
-// compile_commands.json, read through libclang's compilation database.
+// compile_commands.json: an untrusted file from the scanned repository. Read
+// with bounds (regular file, size, JSON nesting) and every command passed
+// through the argument allow-list (arg_filter.h).
 #pragma once
 
 #include <map>
@@ -9,12 +11,29 @@ namespace tlsfloor::driver {
 
 struct CompileEntry {
   std::string directory;
-  std::vector<std::string> command; // compiler + flags; no source, -o, -c
+  std::vector<std::string> command; // filtered: "clang"/"clang++" + kept flags
+  std::vector<std::string> dropped; // arguments the filter removed
 };
 
 // Keyed by the absolute, dot-free path of the source file.
 using CompileDb = std::map<std::string, CompileEntry>;
 
-bool loadCompileDb(const std::string &dir, CompileDb &db, std::string &error);
+// Limits on what is read.
+constexpr uint64_t kMaxCompileDbBytes = 512ull << 20;
+constexpr unsigned kMaxJsonDepth = 64;
+
+// Reads `dir`/compile_commands.json. `projectRoots` bound what -include and
+// @file may name. False with `error` when it cannot be used at all.
+bool loadCompileDb(const std::string &dir, const std::vector<std::string> &projectRoots,
+                   CompileDb &db, std::string &error);
+
+// Parses the text of a compile database (the fuzz target's entry point).
+bool parseCompileDb(const std::string &text, const std::string &dbDir,
+                    const std::vector<std::string> &projectRoots, CompileDb &db,
+                    std::string &error);
+
+// True when `text` nests JSON arrays/objects no deeper than `limit` (LLVM's
+// parser recurses once per level).
+bool jsonDepthWithin(const std::string &text, unsigned limit);
 
 } // namespace tlsfloor::driver

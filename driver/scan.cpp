@@ -1,15 +1,15 @@
 #include "tlsfloor/driver/scan.h"
 
-#include <memory>
-#include <mutex>
+#include <set>
+#include <thread>
 
 #include "compile_db.h"
-#include "isolation.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "tlsfloor/analyzer/analyzer.h"
 #include "tlsfloor/binscan/binscan.h"
+#include "workers.h"
 
 namespace tlsfloor::driver {
 
@@ -28,10 +28,18 @@ InputKind classify(const std::string &file, llvm::StringRef head) {
 
 namespace {
 
+std::string absolute(const std::string &p) {
+  llvm::SmallString<256> abs(p);
+  fs::make_absolute(abs);
+  path::remove_dots(abs, true);
+  return std::string(abs);
+}
+
 struct Job {
   InputKind kind;
   std::string display;  // reported path
   std::string absolute; // opened path
+  uint64_t size = 0;
 };
 
 class Collector {
@@ -61,47 +69,55 @@ private:
   // Paths are reported relative to the working directory when under it
   // (what SARIF consumers want), as given otherwise.
   std::string display(const std::string &p) const {
-    llvm::SmallString<256> abs(p);
-    fs::make_absolute(abs);
-    path::remove_dots(abs, true);
+    std::string abs = absolute(p);
     llvm::StringRef rel(abs);
     if (rel.consume_front(cwd_) && (rel.empty() || rel.front() == '/')) {
       rel.consume_front("/");
       return rel.empty() ? "." : rel.str();
     }
-    return std::string(abs);
+    return abs;
   }
 
   static bool hiddenName(llvm::StringRef name) {
     return name.size() > 1 && name.front() == '.' && name != "..";
   }
 
-  void walk(const std::string &dir) {
-    std::error_code ec;
-    for (fs::recursive_directory_iterator it(dir, ec, /*follow_symlinks=*/false), end;
-         it != end; it.increment(ec)) {
+  // Depth-first, one directory at a time, so that every directory that
+  // cannot be opened or read is reported (LLVM's recursive iterator drops
+  // such errors), with no recursion however deep the tree.
+  void walk(const std::string &root) {
+    std::vector<std::string> pending{root};
+    while (!pending.empty()) {
+      std::string dir = std::move(pending.back());
+      pending.pop_back();
+      std::error_code ec;
+      std::vector<std::string> subdirs;
+      fs::directory_iterator it(dir, ec, /*follow_symlinks=*/false), end;
       if (ec) {
-        incomplete(it->path(), "cannot read directory: " + ec.message());
-        ec.clear();
+        incomplete(dir, "cannot read directory: " + ec.message());
         continue;
       }
-      llvm::StringRef name = path::filename(it->path());
-      if (hiddenName(name)) {
-        if (it->type() == fs::file_type::directory_file)
-          it.no_push();
-        continue;
+      for (; it != end; it.increment(ec)) {
+        if (ec)
+          break;
+        const std::string &entry = it->path();
+        if (hiddenName(path::filename(entry)))
+          continue;
+        fs::file_status st;
+        if (std::error_code sec = fs::status(entry, st, /*follow=*/false)) {
+          incomplete(entry, "cannot access: " + sec.message());
+          continue;
+        }
+        if (fs::is_directory(st))
+          subdirs.push_back(entry);
+        else
+          addFile(entry, st, /*explicitlyNamed=*/false);
       }
-      if (it->type() == fs::file_type::directory_file)
-        continue;
-      fs::file_status st;
-      if (std::error_code sec = fs::status(it->path(), st, /*follow=*/false)) {
-        incomplete(it->path(), "cannot access: " + sec.message());
-        continue;
-      }
-      addFile(it->path(), st, /*explicitlyNamed=*/false);
+      if (ec)
+        incomplete(dir, "cannot read directory: " + ec.message());
+      // Reverse, so the stack visits them in directory order.
+      pending.insert(pending.end(), subdirs.rbegin(), subdirs.rend());
     }
-    if (ec)
-      incomplete(dir, "cannot read directory: " + ec.message());
   }
 
   void addFile(const std::string &file, const fs::file_status &st, bool explicitlyNamed) {
@@ -116,30 +132,22 @@ private:
       ++report_.stats.skippedFiles;
       return;
     }
+    bool source = analyzer::isCSourcePath(file) || analyzer::isCxxSourcePath(file);
     std::string head;
-    if (!analyzer::isCSourcePath(file) && !analyzer::isCxxSourcePath(file)) {
-      if (std::error_code ec = readHead(file, head)) {
-        incomplete(file, "cannot read: " + ec.message());
-        return;
-      }
-    } else if (std::string probe; std::error_code ec = readHead(file, probe, 1)) {
+    if (std::error_code ec = readHead(file, head, source ? 1 : 4096)) {
       incomplete(file, "cannot read: " + ec.message());
       return;
     }
-    InputKind kind = classify(file, head);
+    InputKind kind = classify(file, source ? llvm::StringRef() : llvm::StringRef(head));
     if (kind == InputKind::Skip) {
       ++report_.stats.skippedFiles;
       return;
     }
-    llvm::SmallString<256> abs(file);
-    fs::make_absolute(abs);
-    path::remove_dots(abs, true);
-    jobs.push_back({kind, display(file), std::string(abs)});
+    jobs.push_back({kind, display(file), absolute(file), st.getSize()});
   }
 
   // Reads up to `limit` bytes from the start of `file` into `head`.
-  static std::error_code readHead(const std::string &file, std::string &head,
-                                  size_t limit = 4096) {
+  static std::error_code readHead(const std::string &file, std::string &head, size_t limit) {
     llvm::Expected<fs::file_t> fd = fs::openNativeFileForRead(file);
     if (!fd)
       return llvm::errorToErrorCode(fd.takeError());
@@ -157,89 +165,128 @@ private:
   ScanReport &report_;
 };
 
+// Loads the compile database: the one named by -p (an error if unusable), or
+// one found in ., build/ or out/ (ignored with a note if unusable).
+bool loadDatabase(const ScanOptions &options, const std::string &cwd,
+                  const std::vector<std::string> &roots, CompileDb &db, ScanReport &report,
+                  std::string &configError) {
+  std::string dbDir = options.compileCommandsDir;
+  if (!dbDir.empty())
+    return loadCompileDb(dbDir, roots, db, configError);
+  if (!options.autodetectCompileDb)
+    return true;
+  for (const char *candidate : {".", "build", "out"}) {
+    llvm::SmallString<256> file(cwd);
+    path::append(file, candidate, "compile_commands.json");
+    fs::file_status st;
+    if (!fs::status(file, st, /*follow=*/false) && st.type() != fs::file_type::file_not_found) {
+      dbDir = candidate;
+      break;
+    }
+  }
+  if (dbDir.empty())
+    return true;
+  std::string name = dbDir == "." ? "compile_commands.json" : dbDir + "/compile_commands.json";
+  std::string autoError;
+  if (loadCompileDb(dbDir, roots, db, autoError))
+    report.diagnostics.push_back({Diagnostic::Kind::Info, name,
+                                  "using this compile database (found automatically; -p "
+                                  "chooses another)"});
+  else
+    report.diagnostics.push_back({Diagnostic::Kind::Info, name, autoError + "; ignored"});
+  return true;
+}
+
+llvm::json::Object workerInit(const ScanOptions &options) {
+  llvm::json::Array packs;
+  for (const auto &[name, text] : options.packs)
+    packs.push_back(llvm::json::Object{{"name", name}, {"text", text}});
+  return llvm::json::Object{{"floor", std::string(protocolName(options.floor))},
+                            {"memory", static_cast<int64_t>(options.memoryMiB << 20)},
+                            {"packs", std::move(packs)}};
+}
+
 } // namespace
 
 ScanReport runScan(const ScanOptions &options, const patterns::KnowledgeBase &kb,
                    std::string &configError) {
+  (void)kb; // the workers load the same packs (built-in + options.packs)
   ScanReport report;
-  llvm::SmallString<256> cwd;
-  if (std::error_code ec = fs::current_path(cwd)) {
+  llvm::SmallString<256> cwdBuf;
+  if (std::error_code ec = fs::current_path(cwdBuf)) {
     configError = "cannot determine the working directory: " + ec.message();
     return report;
   }
-  CompileDb db;
-  std::string dbDir = options.compileCommandsDir;
-  if (dbDir.empty() && options.autodetectCompileDb) {
-    for (const char *candidate : {".", "build", "out"}) {
-      llvm::SmallString<256> file(cwd);
-      path::append(file, candidate, "compile_commands.json");
-      if (fs::exists(file)) {
-        dbDir = candidate;
-        break;
-      }
-    }
-    if (!dbDir.empty()) {
-      std::string autoError;
-      if (loadCompileDb(dbDir, db, autoError))
-        report.diagnostics.push_back({Diagnostic::Kind::Info,
-                                      dbDir == "." ? "compile_commands.json"
-                                                   : dbDir + "/compile_commands.json",
-                                      "using this compile database (found automatically; -p "
-                                      "chooses another)"});
-      else
-        report.diagnostics.push_back({Diagnostic::Kind::Info, dbDir, autoError + "; ignored"});
-    }
-  } else if (!dbDir.empty() && !loadCompileDb(dbDir, db, configError)) {
-    return report;
-  }
+  std::string cwd(cwdBuf);
+  // What -include and @file in a compile database may name: the project.
+  std::vector<std::string> roots{cwd};
+  for (const std::string &p : options.paths)
+    roots.push_back(absolute(p));
 
-  Collector collector(std::string(cwd), report);
+  CompileDb db;
+  if (!loadDatabase(options, cwd, roots, db, report, configError))
+    return report;
+
+  Collector collector(cwd, report);
   if (options.paths.empty())
     collector.addPath(".");
   for (const std::string &p : options.paths)
     collector.addPath(p);
-
-  analyzer::Analyzer analyzer(kb, analyzer::AnalyzerOptions{options.floor});
-  binscan::BinaryScanner scanner(kb, binscan::BinscanOptions{options.floor});
-
   std::vector<Job> &jobs = collector.jobs;
-  std::vector<std::vector<Finding>> findings(jobs.size());
-  std::vector<std::vector<Diagnostic>> diagnostics(jobs.size());
-  auto runJob = [&](size_t i) {
-    const Job &job = jobs[i];
+
+  if (!options.outputPath.empty()) {
+    for (const Job &job : jobs) {
+      bool same = false;
+      if (!fs::equivalent(job.absolute, options.outputPath, same) && same) {
+        configError = "refusing to write the report onto an input: " + options.outputPath;
+        return ScanReport();
+      }
+    }
+  }
+
+  std::vector<WorkItem> items;
+  std::set<std::string> dropped;
+  for (const Job &job : jobs) {
+    WorkItem item;
+    item.kind = job.kind == InputKind::Source ? WorkItem::Kind::Source : WorkItem::Kind::Binary;
+    item.display = job.display;
+    item.path = job.absolute;
+    item.size = job.size;
     if (job.kind == InputKind::Source) {
-      analyzer::SourceJob sj;
-      sj.displayPath = job.display;
-      sj.absolutePath = job.absolute;
       auto it = db.find(job.absolute);
       if (it != db.end()) {
-        sj.command = it->second.command;
-        sj.workingDirectory = it->second.directory;
+        item.command = it->second.command;
+        item.directory = it->second.directory;
+        dropped.insert(it->second.dropped.begin(), it->second.dropped.end());
       }
-      analyzer::AnalysisResult r = analyzer.analyze(sj);
-      findings[i] = std::move(r.findings);
-      diagnostics[i] = std::move(r.diagnostics);
-    } else {
-      binscan::BinaryResult r = scanner.scanFile({job.display}, job.absolute);
-      findings[i] = std::move(r.findings);
-      diagnostics[i] = std::move(r.diagnostics);
     }
-  };
-  auto onCrash = [&](size_t i) {
-    findings[i].clear(); // whatever the job produced before it crashed is unreliable
-    diagnostics[i] = {{Diagnostic::Kind::Incomplete, jobs[i].display,
-                       "the analysis of this input crashed (e.g. nesting too deep to "
-                       "recurse); input skipped"}};
-  };
-  runIsolated(jobs.size(), options.jobs, runJob, onCrash);
+    items.push_back(std::move(item));
+  }
+  if (options.verbose && !dropped.empty()) {
+    std::string list;
+    for (const std::string &d : dropped)
+      list += (list.empty() ? "" : ", ") + d;
+    report.diagnostics.push_back(
+        {Diagnostic::Kind::Info, "compile database",
+         "arguments dropped (they do not shape parsing, or could write, read outside the "
+         "project, load code or print): " + list});
+  }
+
+  PoolOptions pool;
+  pool.executable = options.executable;
+  pool.workers = options.jobs ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
+  pool.timeoutSeconds = options.timeoutSeconds;
+  pool.memoryBytes = options.memoryMiB << 20;
+  pool.init = workerInit(options);
+  std::vector<WorkResult> results = runInWorkers(items, pool);
   for (size_t i = 0; i < jobs.size(); ++i) {
     if (jobs[i].kind == InputKind::Source)
       ++report.stats.sourceFiles;
     else
       ++report.stats.binaryFiles;
-    for (Finding &f : findings[i])
+    for (Finding &f : results[i].findings)
       report.findings.push_back(std::move(f));
-    for (Diagnostic &d : diagnostics[i])
+    for (Diagnostic &d : results[i].diagnostics)
       report.diagnostics.push_back(std::move(d));
   }
   report.finalize();

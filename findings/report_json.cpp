@@ -42,6 +42,7 @@ void writeJson(const ScanReport &report, const ReportContext &ctx, llvm::raw_ost
           optionalString("component", f.component);
           optionalString("version", f.version);
           optionalString("fix", f.fixHint);
+          optionalString("confidence", f.confidence);
           j.attribute("fingerprint", f.fingerprint);
         });
       }

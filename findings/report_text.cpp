@@ -1,4 +1,6 @@
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
 #include "tlsfloor/findings/report.h"
 
@@ -18,7 +20,7 @@ const char *colorFor(Severity s) {
 }
 
 void writeLocation(const Location &loc, llvm::raw_ostream &os) {
-  os << loc.displayPath();
+  os << escapeControl(loc.displayPath());
   if (loc.line) {
     os << ':' << loc.line;
     if (loc.column)
@@ -30,6 +32,43 @@ void writeLocation(const Location &loc, llvm::raw_ostream &os) {
 }
 } // namespace
 
+std::string escapeControl(const std::string &raw) {
+  // Bytes that are not UTF-8 become U+FFFD first (a lone 0x9B is CSI to
+  // some terminals).
+  std::string text = llvm::json::isUTF8(raw) ? raw : llvm::json::fixUTF8(raw);
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    // C1 controls arrive in UTF-8 as 0xC2 0x80..0x9F.
+    bool c1 = c == 0xC2 && i + 1 < text.size() &&
+              static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+              static_cast<unsigned char>(text[i + 1]) <= 0x9F;
+    if (c1) {
+      out += "\\u00" + llvm::utohexstr(static_cast<unsigned char>(text[++i]), true);
+      continue;
+    }
+    if (c >= 0x20 && c != 0x7F) {
+      out.push_back(static_cast<char>(c));
+      continue;
+    }
+    switch (c) {
+    case '\n':
+      out += "\\n";
+      break;
+    case '\r':
+      out += "\\r";
+      break;
+    case '\t':
+      out += "\\t";
+      break;
+    default:
+      out += "\\x" + llvm::utohexstr(c, true, 2);
+    }
+  }
+  return out;
+}
+
 void writeText(const ScanReport &report, const ReportContext &ctx, llvm::raw_ostream &os) {
   const char *bold = ctx.color ? "\x1b[1m" : "";
   const char *reset = ctx.color ? "\x1b[0m" : "";
@@ -39,20 +78,21 @@ void writeText(const ScanReport &report, const ReportContext &ctx, llvm::raw_ost
     os << bold;
     writeLocation(f.location, os);
     os << reset << ' ' << (ctx.color ? colorFor(f.severity) : "") << severityName(f.severity)
-       << ':' << reset << ' ' << bold << f.message << reset << " [" << f.ruleId << "]\n";
+       << ':' << reset << ' ' << bold << escapeControl(f.message) << reset << " [" << f.ruleId << "]\n";
     if (!f.evidence.empty()) {
-      os << "    evidence: " << f.evidence;
+      os << "    evidence: " << escapeControl(f.evidence);
       if (!f.value.empty())
-        os << (f.location.isSource() ? " = " : " (") << f.value
+        os << (f.location.isSource() ? " = " : " (") << escapeControl(f.value)
            << (f.location.isSource() ? "" : ")");
       os << '\n';
     }
     if (!f.fixHint.empty())
-      os << "    fix: " << f.fixHint << '\n';
+      os << "    fix: " << escapeControl(f.fixHint) << '\n';
   }
   for (const Diagnostic &d : report.diagnostics) {
-    os << bold << d.input << ':' << reset << ' '
-       << (d.kind == Diagnostic::Kind::Incomplete ? "scan-error" : "info") << ": " << d.message
+    os << bold << escapeControl(d.input) << ':' << reset << ' '
+       << (d.kind == Diagnostic::Kind::Incomplete ? "scan-error" : "info") << ": "
+       << escapeControl(d.message)
        << '\n';
   }
   unsigned incomplete = 0;

@@ -132,8 +132,83 @@ static void collectYamlError(const llvm::SMDiagnostic &diag, void *ctx) {
          diag.getMessage().str();
 }
 
+namespace {
+// LLVM's YAML parser recurses once per nesting level: a pack of 50,000 '['
+// would overflow the stack. Real packs nest a handful of levels.
+constexpr size_t kMaxPackDepth = 64;
+constexpr size_t kMaxIndent = 256;
+
+// Returns the 1-based line that nests too deeply, or 0.
+size_t tooDeep(std::string_view text) {
+  size_t line = 1, flow = 0, column = 0, compact = 0;
+  bool indenting = true, quoted = false, comment = false;
+  char quote = 0;
+  for (char c : text) {
+    if (c == '\n') {
+      ++line;
+      column = compact = 0;
+      indenting = true;
+      comment = quoted = false;
+      continue;
+    }
+    if (indenting && c == ' ') {
+      if (++column > kMaxIndent)
+        return line;
+      continue;
+    }
+    indenting = false;
+    if (comment)
+      continue;
+    if (quoted) {
+      if (c == quote)
+        quoted = false;
+      continue;
+    }
+    if (c == '"' || c == '\'') {
+      quoted = true;
+      quote = c;
+    } else if (c == '#') {
+      comment = true;
+    } else if (c == '[' || c == '{') {
+      if (++flow > kMaxPackDepth)
+        return line;
+    } else if ((c == ']' || c == '}') && flow > 0) {
+      --flow;
+    } else if (c == '-' || c == '?' || c == ':') {
+      if (++compact > kMaxIndent) // "- - - - x": one level each
+        return line;
+    }
+  }
+  return 0;
+}
+
+// The line where `key: id` is written, for duplicate errors; 0 if unknown.
+size_t lineOf(std::string_view text, const std::string &key, const std::string &id) {
+  size_t line = 1;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      continue;
+    }
+    if (text.compare(i, key.size() + 1, key + ":") != 0 ||
+        (i > 0 && text[i - 1] != ' ' && text[i - 1] != '{' && text[i - 1] != '\n'))
+      continue;
+    size_t v = i + key.size() + 1;
+    while (v < text.size() && (text[v] == ' ' || text[v] == '"' || text[v] == '\''))
+      ++v;
+    if (text.compare(v, id.size(), id) == 0)
+      return line;
+  }
+  return 0;
+}
+} // namespace
+
 bool KnowledgeBase::addPack(std::string_view yamlText, const std::string &packName,
                             std::string &error) {
+  if (size_t line = tooDeep(yamlText)) {
+    error = packName + ":" + std::to_string(line) + ": nested more deeply than a pack may be";
+    return false;
+  }
   Pack pack;
   std::string yamlError;
   llvm::yaml::Input in(llvm::StringRef(yamlText.data(), yamlText.size()), nullptr,
@@ -147,17 +222,25 @@ bool KnowledgeBase::addPack(std::string_view yamlText, const std::string &packNa
     error = packName + ": " + what;
     return false;
   };
+  auto duplicate = [&](const char *kind, const char *key, const std::string &id) {
+    size_t line = lineOf(yamlText, key, id);
+    error = packName + (line ? ":" + std::to_string(line) : std::string()) + ": " + kind + " '" +
+            id + "' is already defined (ids must be unique across all packs)";
+    return false;
+  };
   for (RawRule &r : pack.rules) {
     auto sev = parseSeverity(r.severity);
     if (!sev)
       return fail("rule " + r.info.id + ": severity must be note, warning or error");
     if (rule(r.info.id))
-      return fail("rule " + r.info.id + " is defined twice");
+      return duplicate("rule", "id", r.info.id);
     r.info.severity = *sev;
     messages_[r.info.id] = r.message;
     rules_.push_back(r.info);
   }
   for (Scale &s : pack.scales) {
+    if (scale(s.id))
+      return duplicate("scale", "id", s.id);
     if (s.kind != "enum" && s.kind != "bits")
       return fail("scale " + s.id + ": kind must be enum or bits");
     for (ScaleEntry &e : s.entries) {
@@ -192,8 +275,12 @@ bool KnowledgeBase::addPack(std::string_view yamlText, const std::string &packNa
       return fail("api " + a.api + ": no functions");
     apis_.push_back(std::move(a));
   }
-  for (Component &c : pack.components)
+  for (Component &c : pack.components) {
+    for (const Component &known : components_)
+      if (known.id == c.id)
+        return duplicate("component", "id", c.id);
     components_.push_back(std::move(c));
+  }
   return true;
 }
 

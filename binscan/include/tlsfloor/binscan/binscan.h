@@ -12,9 +12,7 @@
 
 #include "llvm/ADT/StringRef.h"
 
-namespace llvm {
-class MemoryBufferRef;
-}
+#include "llvm/Support/MemoryBufferRef.h"
 
 namespace tlsfloor::binscan {
 
@@ -42,6 +40,8 @@ public:
   BinaryResult scanFile(const std::vector<std::string> &chain, const std::string &path) const;
 
 private:
+  void scanInto(const std::vector<std::string> &chain, llvm::MemoryBufferRef data, unsigned depth,
+                BinaryResult &result) const;
   struct Compiled;
   const patterns::KnowledgeBase &kb_;
   BinscanOptions options_;

@@ -1,8 +1,11 @@
-// The one scan driver: walks inputs, sends each to the engine that reads it,
-// and merges what they return into one ScanReport. Prints nothing.
+// The one scan driver: walks inputs, sends each to the engine that reads it
+// (in an isolated, sandboxed worker process), and merges what they return
+// into one ScanReport. Prints nothing.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "llvm/ADT/StringRef.h"
@@ -19,6 +22,15 @@ struct ScanOptions {
   bool autodetectCompileDb = true;
   Protocol floor = Protocol::TLS1_2;
   unsigned jobs = 0; // 0 = one per core
+  // This program, re-executed as the per-input worker (`tlsfloor __worker`).
+  std::string executable;
+  unsigned timeoutSeconds = 120; // per input; 0 = none
+  uint64_t memoryMiB = 4096;     // per input; 0 = none
+  // Rule packs beyond the built-in ones, as (name, text): workers load them too.
+  std::vector<std::pair<std::string, std::string>> packs;
+  // The report's file (-o): the scan refuses to run when it is one of the inputs.
+  std::string outputPath;
+  bool verbose = false; // info diagnostics for dropped compile flags
 };
 
 enum class InputKind { Source, Binary, Skip };
@@ -27,9 +39,13 @@ enum class InputKind { Source, Binary, Skip };
 // other non-text content (a NUL in the first block) as a raw blob.
 InputKind classify(const std::string &path, llvm::StringRef head);
 
-// Runs the scan. A configuration problem (unreadable compile database) is
-// returned in `configError` with an empty report.
+// Runs the scan. A configuration problem (unreadable compile database, -o
+// onto an input) is returned in `configError` with an empty report.
 ScanReport runScan(const ScanOptions &options, const patterns::KnowledgeBase &kb,
                    std::string &configError);
+
+// The process entry point of `tlsfloor __worker` (internal: the driver
+// starts it). Returns the exit code.
+int workerMain();
 
 } // namespace tlsfloor::driver

@@ -49,6 +49,9 @@ struct Finding {
   std::string component;
   std::string version;
   std::string fixHint;
+  // "" (the default) when the engine saw everything it needed; otherwise a
+  // word such as "medium" and the reason is in the message or evidence.
+  std::string confidence;
   // Stable identity: does not change when unrelated lines move.
   std::string fingerprint;
   // Input for the fingerprint (the normalised source line, or the component

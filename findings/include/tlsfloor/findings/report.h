@@ -32,6 +32,11 @@ void writeSarif(const ScanReport &report, const ReportContext &ctx, llvm::raw_os
 void writeReport(ReportFormat format, const ScanReport &report, const ReportContext &ctx,
                  llvm::raw_ostream &os);
 
+// Text as a terminal or a log may show it: control characters (newlines,
+// ESC, DEL, C1) become visible escapes (\n, \x1b), so no input can forge a
+// report line or drive the terminal.
+std::string escapeControl(const std::string &text);
+
 // Percent-encodes a path for a URI reference (RFC 3986), keeping '/'.
 std::string uriEncodePath(const std::string &path);
 
