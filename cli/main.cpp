@@ -3,6 +3,7 @@
 // 2 usage/configuration/internal error, 3 scan incomplete.
 #include <CLI/CLI.hpp>
 
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -97,6 +98,8 @@ std::string writeAtomically(const std::string &output, const std::string &text) 
 int main(int argc, char **argv) {
   if (argc == 2 && std::strcmp(argv[1], "__worker") == 0)
     return driver::workerMain(); // started by the driver; not a user command
+  // A file-size limit or a full disk is an error we report, not a signal.
+  signal(SIGXFSZ, SIG_IGN);
 
   CLI::App app{"tlsfloor: find code and binaries that break or are unsafe with a TLS 1.2 floor"};
   app.set_version_flag("--version", std::string("tlsfloor ") + TLSFLOOR_VERSION);

@@ -229,8 +229,12 @@ FilteredCommand filterCommand(const std::vector<std::string> &raw, const std::st
       if (keep) {
         if (f == "-target" || f == "--target")
           hasTarget = true;
-        out.args.push_back(f.str());
-        out.args.push_back(value.str());
+        if (f.starts_with("--")) { // --target=x, --sysroot=x: the joined form
+          out.args.push_back(f.str() + "=" + value.str());
+        } else {
+          out.args.push_back(f.str());
+          out.args.push_back(value.str());
+        }
       } else {
         out.dropped.push_back(f.str() + (separate ? " " : "") + value.str());
       }

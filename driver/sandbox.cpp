@@ -1,6 +1,8 @@
 #include "sandbox.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <linux/landlock.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -50,23 +52,39 @@ std::string applyLandlock() {
   int ruleset = static_cast<int>(syscall(SYS_landlock_create_ruleset, &attr, attrSize, 0));
   if (ruleset < 0)
     return "Landlock ruleset refused (file writes limited by rlimits only)";
-  // Read anything (system headers, the inputs); nothing else.
-  int root = open("/", O_PATH | O_CLOEXEC);
-  struct {
-    uint64_t allowed_access;
-    int32_t parent_fd;
-  } __attribute__((packed)) beneath{LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR,
-                                    root};
-  bool ok = root >= 0 &&
-            syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &beneath, 0) == 0 &&
-            prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
-            syscall(SYS_landlock_restrict_self, ruleset, 0) == 0;
-  if (root >= 0)
-    close(root);
+  // Read anything below every top-level directory (system headers, the
+  // inputs) except /dev, so `#include "/dev/zero"` or "/dev/urandom" fails at
+  // once instead of filling memory; write, create or run nothing.
+  bool ok = true;
+  if (DIR *top = opendir("/")) {
+    while (struct dirent *e = readdir(top)) {
+      std::string name = e->d_name;
+      if (name == "." || name == ".." || name == "dev")
+        continue;
+      int fd = open(("/" + name).c_str(), O_PATH | O_CLOEXEC);
+      if (fd < 0)
+        continue;
+      struct stat st;
+      bool isDir = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+      struct {
+        uint64_t allowed_access;
+        int32_t parent_fd;
+      } __attribute__((packed)) beneath{
+          LANDLOCK_ACCESS_FS_READ_FILE | (isDir ? LANDLOCK_ACCESS_FS_READ_DIR : 0ULL), fd};
+      if (syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &beneath, 0) != 0)
+        ok = false;
+      close(fd);
+    }
+    closedir(top);
+  } else {
+    ok = false;
+  }
+  ok = ok && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+       syscall(SYS_landlock_restrict_self, ruleset, 0) == 0;
   close(ruleset);
   if (!ok)
     return "Landlock could not be applied (file writes limited by rlimits only)";
-  return "Landlock ABI " + std::to_string(abi) + ": read-only file system, no exec" +
+  return "Landlock ABI " + std::to_string(abi) + ": read-only file system except /dev (none), no exec" +
          (abi >= 4 ? ", no TCP" : "");
 }
 

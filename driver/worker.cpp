@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <ext/stdio_filebuf.h>
 #include <iostream>
 #include <new>
 #include <utility>
@@ -27,6 +28,8 @@ namespace {
 // is committed lazily, so the size costs address space, not memory.
 constexpr unsigned kWorkerStack = 256u << 20;
 
+std::istream *jobInput = nullptr;
+
 [[noreturn]] void outOfMemory() { _exit(kWorkerOutOfMemory); }
 void llvmOutOfMemory(void *, const char *, bool) { outOfMemory(); }
 
@@ -44,7 +47,7 @@ struct Engines {
 // Reads the init line; false when it is not one.
 bool readInit(Engines &e) {
   std::string line;
-  if (!std::getline(std::cin, line))
+  if (!std::getline(*jobInput, line))
     return false;
   llvm::Expected<llvm::json::Value> v = llvm::json::parse(line);
   if (!v) {
@@ -101,7 +104,7 @@ void loop(const Engines &e, int results) {
   analyzer::Analyzer analyzer(e.kb, analyzer::AnalyzerOptions{e.floor});
   binscan::BinaryScanner scanner(e.kb, binscan::BinscanOptions{e.floor});
   std::string line;
-  while (std::getline(std::cin, line)) {
+  while (std::getline(*jobInput, line)) {
     llvm::Expected<llvm::json::Value> v = llvm::json::parse(line);
     if (!v) {
       llvm::consumeError(v.takeError());
@@ -139,13 +142,20 @@ void loop(const Engines &e, int results) {
 int workerMain() {
   // Results travel on a private copy of stdout; whatever libclang or a
   // compiler flag prints goes to /dev/null and can never corrupt them.
+  // Jobs arrive on a private copy of stdin too: `#include "/dev/stdin"` in a
+  // scanned file must read nothing, not the job queue.
   int results = fcntl(1, F_DUPFD_CLOEXEC, 3);
-  int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
-  if (results < 0 || devnull < 0)
+  int jobs = fcntl(0, F_DUPFD_CLOEXEC, 3);
+  int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (results < 0 || jobs < 0 || devnull < 0)
     return 1;
+  dup2(devnull, 0);
   dup2(devnull, 1);
   dup2(devnull, 2);
   close(devnull);
+  __gnu_cxx::stdio_filebuf<char> jobBuf(jobs, std::ios::in);
+  std::istream jobStream(&jobBuf);
+  jobInput = &jobStream;
   // libclang parses on the calling thread (our big-stack one), not its own.
   setenv("LIBCLANG_NOTHREADS", "1", 1);
   std::set_new_handler(outOfMemory);

@@ -9,6 +9,7 @@ packages=(
   libre2-dev libcli11-dev libgtest-dev
   libssl-dev                    # OpenSSL headers the fixtures include; libssl3 for tests
   util-linux                    # setpriv, used by the permission test when run as root
+  clang-19 llvm-19 libclang-rt-19-dev  # sanitizer + libFuzzer build; Mach-O/COFF test objects, llvm-lipo
 )
 
 missing=()
