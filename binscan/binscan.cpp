@@ -96,9 +96,27 @@ std::string undecorate(llvm::StringRef name, const llvm::object::ObjectFile &obj
 
 // Adds one symbol; false when the table is malformed (the caller stops
 // reading it: a corrupt count could otherwise mean billions of bad entries).
+// A Mach-O symbol's name, bounded by the string table: LLVM's reader runs
+// strlen() past the table's end when its last string has no NUL (found by
+// fuzz/fuzz_object).
+llvm::Expected<llvm::StringRef> machoName(const llvm::object::MachOObjectFile &macho,
+                                          const llvm::object::SymbolRef &sym) {
+  llvm::StringRef table = macho.getStringTableData();
+  uint32_t strx = macho.is64Bit() ? macho.getSymbol64TableEntry(sym.getRawDataRefImpl()).n_strx
+                                  : macho.getSymbolTableEntry(sym.getRawDataRefImpl()).n_strx;
+  if (strx >= table.size())
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), "bad string index");
+  llvm::StringRef rest = table.drop_front(strx);
+  size_t end = rest.find('\0');
+  if (end == llvm::StringRef::npos)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), "unterminated name");
+  return rest.take_front(end);
+}
+
 bool addSymbol(const llvm::object::SymbolRef &sym, const llvm::object::ObjectFile &obj,
                SymbolFacts &facts) {
-  llvm::Expected<llvm::StringRef> name = sym.getName();
+  const auto *macho = llvm::dyn_cast<llvm::object::MachOObjectFile>(&obj);
+  llvm::Expected<llvm::StringRef> name = macho ? machoName(*macho, sym) : sym.getName();
   if (!name) {
     llvm::consumeError(name.takeError());
     return false;
