@@ -4,8 +4,10 @@
 
 #include <map>
 #include <memory>
+#include <set>
 
 #include "ast_eval.h"
+#include "effects.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SHA256.h"
@@ -13,7 +15,6 @@
 namespace tlsfloor::analyzer {
 
 using patterns::ApiModel;
-using patterns::Effect;
 
 bool isCSourcePath(const std::string &path) {
   return llvm::sys::path::extension(path) == ".c";
@@ -27,9 +28,16 @@ bool isCxxSourcePath(const std::string &path) {
 
 Analyzer::Analyzer(const patterns::KnowledgeBase &kb, AnalyzerOptions options)
     : kb_(kb), options_(options) {
-  for (const ApiModel &api : kb_.apis())
+  for (const ApiModel &api : kb_.apis()) {
     for (const std::string &fn : api.functions)
-      byFunction_[fn].push_back(&api);
+      sinks_.calls[fn].push_back(&api);
+    for (const std::string &f : api.fields)
+      sinks_.fields[f].push_back(&api);
+    for (const std::string &o : api.overrides)
+      sinks_.overrides[o].push_back(&api);
+    for (const std::string &d : api.defines)
+      sinks_.defines[d].push_back(&api);
+  }
 }
 
 std::vector<std::string> Analyzer::defaultCommand(const std::string &path) {
@@ -45,15 +53,36 @@ struct MacroUse {
   CXSourceRange range;
 };
 
-std::string hex(uint64_t v) { return "0x" + llvm::utohexstr(v, /*LowerCase=*/true); }
+// "boost::asio::ssl::context::set_options": the cursor's name with its
+// namespaces and classes; `extern "C"` blocks and anonymous scopes add nothing.
+std::string qualifiedName(CXCursor decl) {
+  std::string out = str(clang_getCursorSpelling(decl));
+  for (CXCursor p = clang_getCursorSemanticParent(decl); !clang_Cursor_isNull(p);
+       p = clang_getCursorSemanticParent(p)) {
+    CXCursorKind k = clang_getCursorKind(p);
+    if (k == CXCursor_TranslationUnit || clang_isInvalid(k))
+      break;
+    if (k == CXCursor_LinkageSpec)
+      continue;
+    if (k == CXCursor_FunctionDecl || k == CXCursor_CXXMethod)
+      return {}; // a local class: never a library's
+    std::string name = str(clang_getCursorSpelling(p));
+    if (name.empty() || name.front() == '(')
+      continue; // anonymous namespace or record
+    out = name + "::" + out;
+  }
+  // A constructor is named Class::Class.
+  return out;
+}
 
-// One translation unit's visit. Holds what the callbacks need.
+// One translation unit's visit: finds the sinks (calls, field writes,
+// overrides, macro definitions), evaluates what reaches them and asks the
+// effect handlers what it means.
 class Visit {
 public:
   Visit(CXTranslationUnit tu, const SourceJob &job, const patterns::KnowledgeBase &kb,
-        const std::unordered_map<std::string, std::vector<const ApiModel *>> &byFunction,
-        Protocol floor, AnalysisResult &out)
-      : tu_(tu), job_(job), kb_(kb), byFunction_(byFunction), floor_(floor), out_(out) {
+        const SinkIndex &sinks, Protocol floor, AnalysisResult &out)
+      : tu_(tu), job_(job), kb_(kb), sinks_(sinks), floor_(floor), out_(out) {
     mainFile_ = clang_getFile(tu, job.absolutePath.c_str());
     size_t size = 0;
     const char *data = clang_getFileContents(tu, mainFile_, &size);
@@ -65,21 +94,26 @@ public:
     CXCursor root = clang_getTranslationUnitCursor(tu_);
     // Pass 1: macro invocations written in the main file, by offset, so a
     // call that comes out of `SSL_CTX_set_min_proto_version(...)` is reported
-    // under the name the user wrote.
+    // under the name the user wrote; and macro definitions that are sinks.
     clang_visitChildren(
         root,
         [](CXCursor c, CXCursor, CXClientData d) {
           auto *self = static_cast<Visit *>(d);
-          if (clang_getCursorKind(c) == CXCursor_MacroExpansion && self->inMainFile(c)) {
+          CXCursorKind k = clang_getCursorKind(c);
+          if (!self->inMainFile(c))
+            return CXChildVisit_Continue;
+          if (k == CXCursor_MacroExpansion) {
             unsigned offset = 0;
             clang_getExpansionLocation(clang_getCursorLocation(c), nullptr, nullptr, nullptr,
                                        &offset);
             self->macros_[offset] = {str(clang_getCursorSpelling(c)), clang_getCursorExtent(c)};
+          } else if (k == CXCursor_MacroDefinition) {
+            self->onDefine(c);
           }
           return CXChildVisit_Continue;
         },
         this);
-    // Pass 2: declarations of the main file, recursively, for calls.
+    // Pass 2: declarations of the main file, recursively.
     clang_visitChildren(
         root,
         [](CXCursor c, CXCursor, CXClientData d) {
@@ -87,11 +121,15 @@ public:
           CXCursorKind k = clang_getCursorKind(c);
           if (clang_isPreprocessing(k) || !self->inMainFile(c))
             return CXChildVisit_Continue;
-          clang_visitChildren(c, &Visit::visitBody, d);
+          visitNode(c, c, d);
+          clang_visitChildren(c, &Visit::visitNode, d);
           return CXChildVisit_Continue;
         },
         this);
   }
+
+  // Calls of sinks the AST lost, by expansion offset: recovery looks for them.
+  std::set<unsigned> seenCalls;
 
 private:
   bool inMainFile(CXCursor c) const {
@@ -100,43 +138,234 @@ private:
     return file && clang_File_isEqual(file, mainFile_);
   }
 
-  static CXChildVisitResult visitBody(CXCursor c, CXCursor, CXClientData d) {
+  static CXChildVisitResult visitNode(CXCursor c, CXCursor, CXClientData d) {
     auto *self = static_cast<Visit *>(d);
-    if (clang_getCursorKind(c) == CXCursor_CallExpr)
+    switch (clang_getCursorKind(c)) {
+    case CXCursor_CallExpr:
       self->onCall(c);
+      break;
+    case CXCursor_BinaryOperator:
+    case CXCursor_CompoundAssignOperator:
+      self->onAssign(c);
+      break;
+    case CXCursor_InitListExpr:
+      self->onInitList(c);
+      break;
+    case CXCursor_CXXMethod:
+      self->onMethod(c);
+      break;
+    default:
+      break;
+    }
     return CXChildVisit_Recurse;
   }
 
-  static bool atGlobalScope(CXCursor decl) {
-    CXCursorKind parent = clang_getCursorKind(clang_getCursorSemanticParent(decl));
-    return parent == CXCursor_TranslationUnit || parent == CXCursor_LinkageSpec;
-  }
-
-  std::optional<EvalValue> argValue(CXCursor call, int index) {
-    if (index < 0 || index >= clang_Cursor_getNumArguments(call))
-      return std::nullopt;
-    return evaluateInteger(tu_, clang_Cursor_getArgument(call, static_cast<unsigned>(index)));
-  }
+  // --- sinks -----------------------------------------------------------------
 
   void onCall(CXCursor call) {
+    if (!inMainFile(call))
+      return;
     CXCursor callee = clang_getCursorReferenced(call);
-    if (clang_getCursorKind(callee) != CXCursor_FunctionDecl)
+    std::vector<CXCursor> args;
+    bool recovered = false;
+    CXCursorKind ck = clang_getCursorKind(callee);
+    if (ck == CXCursor_OverloadedDeclRef || clang_Cursor_isNull(callee) ||
+        clang_isInvalid(ck)) {
+      // An argument the compiler could not type (a project header is
+      // missing): the call is kept with its callee as an overload set.
+      std::vector<CXCursor> kids = children(call);
+      if (kids.empty())
+        return;
+      CXCursor ref = kids[0];
+      while (clang_getCursorKind(ref) != CXCursor_OverloadedDeclRef && !children(ref).empty())
+        ref = children(ref)[0];
+      if (clang_getCursorKind(ref) != CXCursor_OverloadedDeclRef ||
+          clang_getNumOverloadedDecls(ref) == 0)
+        return;
+      callee = clang_getOverloadedDecl(ref, 0);
+      args.assign(kids.begin() + 1, kids.end());
+      recovered = true;
+    } else {
+      ck = clang_getCursorKind(callee);
+      if (ck != CXCursor_FunctionDecl && ck != CXCursor_CXXMethod && ck != CXCursor_Constructor &&
+          ck != CXCursor_FunctionTemplate)
+        return;
+      int n = clang_Cursor_getNumArguments(call);
+      for (int i = 0; i < n; ++i)
+        args.push_back(clang_Cursor_getArgument(call, static_cast<unsigned>(i)));
+    }
+    std::string name = qualifiedName(callee);
+    auto it = sinks_.calls.find(name);
+    if (it == sinks_.calls.end())
       return;
-    std::string name = str(clang_getCursorSpelling(callee));
-    auto it = byFunction_.find(name);
-    if (it == byFunction_.end() || !atGlobalScope(callee) || !inMainFile(call))
-      return;
+    seenCalls.insert(expansionOffset(call));
     for (const ApiModel *api : it->second) {
       if (api->when) {
-        auto cond = argValue(call, static_cast<int>(api->when->arg));
-        if (!cond || cond->value != api->when->equals)
+        if (api->when->arg >= args.size())
+          continue;
+        auto cond = evaluate(tu_, args[api->when->arg], call);
+        if (!cond || !matches(*api->when, *cond))
           continue;
       }
-      check(call, name, *api);
+      std::optional<EvalValue> value;
+      if (api->arg >= 0) {
+        if (static_cast<size_t>(api->arg) >= args.size())
+          continue;
+        value = evaluate(tu_, args[static_cast<size_t>(api->arg)], call);
+        if (!value) {
+          unresolved(call, *api);
+          continue; // not a compile-time value: nothing to claim
+        }
+      }
+      report(call, str(clang_getCursorSpelling(callee)), *api, value ? &*value : nullptr,
+             recovered ? "medium" : "");
     }
   }
 
-  // The macro the user wrote at the call's expansion point, if any.
+  static bool matches(const patterns::ArgCondition &when, const EvalValue &v) {
+    if (when.equals)
+      return v.integer && *v.integer == *when.equals;
+    for (const std::string &s : when.strings)
+      if (v.string && *v.string == s)
+        return true;
+    return false;
+  }
+
+  // "Record::field" for a FieldDecl, by the record's name (a typedef's name
+  // for an anonymous struct).
+  std::string fieldName(CXCursor field) const {
+    if (clang_getCursorKind(field) != CXCursor_FieldDecl)
+      return {};
+    return qualifiedName(field);
+  }
+
+  void fieldWrite(CXCursor where, CXCursor field, CXCursor valueExpr) {
+    auto it = sinks_.fields.find(fieldName(field));
+    if (it == sinks_.fields.end() || !inMainFile(where))
+      return;
+    for (const ApiModel *api : it->second) {
+      auto value = evaluate(tu_, valueExpr, where);
+      if (!value) {
+        unresolved(where, *api);
+        continue;
+      }
+      report(where, str(clang_getCursorSpelling(field)), *api, &*value, "");
+    }
+  }
+
+  // `cred.grbitEnabledProtocols = X`, `p->field |= X`.
+  void onAssign(CXCursor op) {
+    CXBinaryOperatorKind kind = clang_getCursorBinaryOperatorKind(op);
+    if (kind != CXBinaryOperator_Assign && kind != CXBinaryOperator_OrAssign)
+      return;
+    std::vector<CXCursor> kids = children(op);
+    if (kids.size() != 2 || clang_getCursorKind(kids[0]) != CXCursor_MemberRefExpr)
+      return;
+    fieldWrite(op, clang_getCursorReferenced(kids[0]), kids[1]);
+  }
+
+  // `SCHANNEL_CRED c = { .grbitEnabledProtocols = X }` and positional
+  // `SSLVersionRange r = { MIN, MAX }`.
+  void onInitList(CXCursor list) {
+    CXType type = clang_getCanonicalType(clang_getCursorType(list));
+    if (type.kind != CXType_Record)
+      return;
+    std::vector<CXCursor> fields;
+    clang_Type_visitFields(
+        type,
+        [](CXCursor f, CXClientData d) {
+          static_cast<std::vector<CXCursor> *>(d)->push_back(f);
+          return CXVisit_Continue;
+        },
+        &fields);
+    size_t position = 0;
+    for (CXCursor element : children(list)) {
+      std::vector<CXCursor> parts = children(element);
+      CXCursor designator = clang_getNullCursor();
+      for (const CXCursor &p : parts)
+        if (clang_getCursorKind(p) == CXCursor_MemberRef)
+          designator = p;
+      if (!clang_Cursor_isNull(designator)) { // .field = value
+        CXCursor field = clang_getCursorReferenced(designator);
+        fieldWrite(element, field, parts.back());
+        for (size_t i = 0; i < fields.size(); ++i)
+          if (clang_equalCursors(fields[i], field))
+            position = i;
+      } else if (position < fields.size()) {
+        fieldWrite(element, fields[position], element);
+      }
+      ++position;
+    }
+  }
+
+  // A policy class overriding `allow_tls10()` to return a constant.
+  void onMethod(CXCursor method) {
+    if (!inMainFile(method) || !clang_isCursorDefinition(method))
+      return;
+    CXCursor *overridden = nullptr;
+    unsigned n = 0;
+    clang_getOverriddenCursors(method, &overridden, &n);
+    std::vector<std::string> names;
+    for (unsigned i = 0; i < n; ++i)
+      names.push_back(qualifiedName(overridden[i]));
+    clang_disposeOverriddenCursors(overridden);
+    for (const std::string &name : names) {
+      auto it = sinks_.overrides.find(name);
+      if (it == sinks_.overrides.end())
+        continue;
+      CXCursor ret = returnedValue(method);
+      if (clang_Cursor_isNull(ret))
+        continue;
+      for (const ApiModel *api : it->second) {
+        auto value = evaluate(tu_, ret, method);
+        if (!value) {
+          unresolved(method, *api);
+          continue;
+        }
+        report(method, str(clang_getCursorSpelling(method)), *api, &*value, "");
+      }
+    }
+  }
+
+  // The expression of a body that is a single `return X;`.
+  static CXCursor returnedValue(CXCursor method) {
+    for (CXCursor c : children(method)) {
+      if (clang_getCursorKind(c) != CXCursor_CompoundStmt)
+        continue;
+      std::vector<CXCursor> stmts = children(c);
+      if (stmts.size() == 1 && clang_getCursorKind(stmts[0]) == CXCursor_ReturnStmt) {
+        std::vector<CXCursor> e = children(stmts[0]);
+        if (!e.empty())
+          return e[0];
+      }
+    }
+    return clang_getNullCursor();
+  }
+
+  // `#define MBEDTLS_SSL_PROTO_TLS1` in a config header.
+  void onDefine(CXCursor def) {
+    auto it = sinks_.defines.find(str(clang_getCursorSpelling(def)));
+    if (it == sinks_.defines.end())
+      return;
+    for (const ApiModel *api : it->second)
+      report(def, str(clang_getCursorSpelling(def)), *api, nullptr, "");
+  }
+
+  // --- findings --------------------------------------------------------------
+
+  void unresolved(CXCursor where, const ApiModel &api) {
+    unsigned line = 0;
+    clang_getExpansionLocation(clang_getCursorLocation(where), nullptr, &line, nullptr, nullptr);
+    out_.unresolved.push_back(job_.displayPath + ":" + std::to_string(line) + ": " + api.api);
+  }
+
+  unsigned expansionOffset(CXCursor c) const {
+    unsigned offset = 0;
+    clang_getExpansionLocation(clang_getCursorLocation(c), nullptr, nullptr, nullptr, &offset);
+    return offset;
+  }
+
+  // The macro the user wrote at the sink's expansion point, if any.
   const MacroUse *macroAt(CXCursor call) const {
     CXSourceLocation loc = clang_getCursorLocation(call);
     CXFile spellingFile = nullptr, expansionFile = nullptr;
@@ -150,88 +379,62 @@ private:
     return it == macros_.end() ? nullptr : &it->second;
   }
 
-  void check(CXCursor call, const std::string &callee, const ApiModel &api) {
-    const MacroUse *macro = macroAt(call);
+  void report(CXCursor where, const std::string &callee, const ApiModel &api,
+              const EvalValue *value, const std::string &confidence) {
+    EffectHandler handler = findEffect(api.effect);
+    if (!handler)
+      return;
+    std::vector<Verdict> verdicts = handler(EffectInput{api, kb_, floor_, value});
+    if (verdicts.empty())
+      return;
+    bool isCall = clang_getCursorKind(where) == CXCursor_CallExpr;
+    const MacroUse *macro = isCall ? macroAt(where) : nullptr;
     bool knownMacro = macro && std::find(api.macros.begin(), api.macros.end(), macro->name) !=
                                    api.macros.end();
     std::string shown = knownMacro ? macro->name : callee;
     if (macro && !knownMacro)
       shown += " (via macro " + macro->name + ")";
-    else if (!knownMacro && api.when)
-      shown += " with command " + std::to_string(api.when->equals);
+    else if (!knownMacro && api.when && api.when->equals)
+      shown += " with command " + std::to_string(*api.when->equals);
 
-    std::map<std::string, std::string> vars{{"api", shown},
-                                            {"floor", std::string(protocolName(floor_))}};
-    std::string evidence, value;
-    if (api.effect == Effect::Selects) {
-      if (!belowFloor(*api.protocol, floor_))
-        return;
-      vars["protocol"] = std::string(protocolName(*api.protocol));
-      evidence = callee + "()";
+    std::string evidence;
+    if (!value) {
+      evidence = isCall ? callee + "()" : callee;
     } else {
-      auto v = argValue(call, api.arg);
-      if (!v)
-        return; // not a compile-time value: nothing to claim
-      const patterns::Scale *scale = kb_.scale(api.scale);
-      if (!interpret(api.effect, *scale, v->value, vars, value))
-        return;
-      // The argument as the user wrote it; inside a macro we do not model,
-      // the written arguments are the macro's, so there is no spelling.
-      if (!macro || knownMacro) {
-        CXSourceRange written = knownMacro ? macro->range : clang_getCursorExtent(call);
+      // The value as the user wrote it; inside a macro we do not model, the
+      // written arguments are the macro's, so there is no spelling.
+      if (isCall && (!macro || knownMacro)) {
+        CXSourceRange written = knownMacro ? macro->range : clang_getCursorExtent(where);
         int spelledIndex = knownMacro && api.spelledArg >= 0 ? api.spelledArg : api.arg;
         auto args = spelledArguments(tu_, written);
-        if (spelledIndex < static_cast<int>(args.size()))
+        if (spelledIndex >= 0 && spelledIndex < static_cast<int>(args.size()))
           evidence = args[static_cast<size_t>(spelledIndex)];
+      } else if (!isCall && clang_getCursorKind(where) != CXCursor_CXXMethod) {
+        std::string text = spell(tu_, clang_getCursorExtent(where));
+        size_t eq = text.rfind('=');
+        evidence = eq == std::string::npos ? text : text.substr(eq + 1);
+        while (!evidence.empty() && evidence.front() == ' ')
+          evidence.erase(0, 1);
       }
-      if (!v->via.empty())
-        evidence += evidence.empty() ? v->via : " (" + v->via + ")";
-      // Say the constant's name only when the source did not already.
-      const std::string &constant = vars["value"];
-      if (evidence.empty())
-        evidence = constant;
-      if (evidence == constant || evidence.find(" " + constant) != std::string::npos)
-        value = hex(v->value);
+      if (!value->via.empty())
+        evidence += evidence.empty() ? value->via : " (" + value->via + ")";
     }
-    vars.emplace("value", value); // kept when interpret() named the constant(s)
-    vars["spelling"] = evidence;
-    emit(call, api, kb_.messageTemplate(api.rule), vars, evidence, value);
-  }
-
-  // Decides whether `raw` on `scale` crosses the floor for `effect`; fills
-  // {protocol}/{value} and a readable value string.
-  bool interpret(Effect effect, const patterns::Scale &scale, uint64_t raw,
-                 std::map<std::string, std::string> &vars, std::string &value) {
-    if (effect == Effect::ClearsBits) {
-      std::string names, protocols;
-      for (const patterns::ScaleEntry &e : scale.entries) {
-        if (e.value == 0 || (raw & e.value) != e.value || !e.parsed || !belowFloor(*e.parsed, floor_))
-          continue;
-        names += (names.empty() ? "" : " | ") + e.name;
-        protocols += (protocols.empty() ? "" : ", ") + std::string(protocolName(*e.parsed));
-      }
-      if (names.empty())
-        return false;
-      vars["value"] = names;
-      vars["protocol"] = protocols;
-      value = hex(raw) + " (" + names + ")";
-      return true;
+    for (const Verdict &v : verdicts) {
+      std::string ruleId = api.ruleFor(v.family);
+      std::map<std::string, std::string> vars{{"api", shown},
+                                              {"floor", std::string(protocolName(floor_))},
+                                              {"protocol", v.protocol},
+                                              {"value", v.valueName}};
+      std::string ev = evidence.empty() ? v.valueName : evidence;
+      // Say the value only when the evidence does not already name it.
+      std::string shownValue = v.valueText;
+      if (!ev.empty() && !v.valueName.empty() && ev != v.valueName &&
+          ev.find(" " + v.valueName) == std::string::npos && v.valueText.empty())
+        shownValue = v.valueName;
+      vars["spelling"] = ev;
+      emit(where, ruleId, api, patterns::expandTemplate(kb_.messageTemplate(ruleId), vars), ev,
+           shownValue, confidence);
     }
-    const patterns::ScaleEntry *e = scale.lookup(raw);
-    if (!e)
-      return false;
-    value = hex(raw) + " (" + e->name + ")";
-    vars["value"] = e->name;
-    if (e->libraryDefault) {
-      if (effect != Effect::SetsMin)
-        return false; // max 0 = highest supported: fine
-      vars["protocol"] = "the lowest version the library supports";
-      return true;
-    }
-    if (!belowFloor(*e->parsed, floor_))
-      return false;
-    vars["protocol"] = std::string(protocolName(*e->parsed));
-    return true;
   }
 
   // The fingerprint basis of the line holding `offset`: a hash of its text
@@ -258,22 +461,23 @@ private:
     return lineBasis_[begin] = llvm::toHex(digest, true);
   }
 
-  void emit(CXCursor call, const ApiModel &api, const std::string &tmpl,
-            const std::map<std::string, std::string> &vars, const std::string &evidence,
-            const std::string &value) {
+  void emit(CXCursor where, const std::string &ruleId, const ApiModel &api,
+            const std::string &message, const std::string &evidence, const std::string &value,
+            const std::string &confidence) {
     unsigned line = 0, column = 0, offset = 0;
-    clang_getExpansionLocation(clang_getCursorLocation(call), nullptr, &line, &column, &offset);
-    const RuleInfo *rule = kb_.rule(api.rule);
+    clang_getExpansionLocation(clang_getCursorLocation(where), nullptr, &line, &column, &offset);
+    const RuleInfo *rule = kb_.rule(ruleId);
     Finding f;
-    f.ruleId = api.rule;
+    f.ruleId = ruleId;
     f.severity = rule ? rule->severity : Severity::Warning;
-    f.message = patterns::expandTemplate(tmpl, vars);
+    f.message = message;
     f.location.chain = {job_.displayPath};
     f.location.line = line;
     f.location.column = column;
     f.evidence = evidence;
     f.value = value;
     f.fixHint = api.fix;
+    f.confidence = confidence;
     f.fingerprintBasis = lineBasis(offset);
     out_.findings.push_back(std::move(f));
   }
@@ -281,7 +485,7 @@ private:
   CXTranslationUnit tu_;
   const SourceJob &job_;
   const patterns::KnowledgeBase &kb_;
-  const std::unordered_map<std::string, std::vector<const ApiModel *>> &byFunction_;
+  const SinkIndex &sinks_;
   Protocol floor_;
   AnalysisResult &out_;
   CXFile mainFile_ = nullptr;
@@ -375,7 +579,7 @@ AnalysisResult Analyzer::analyze(const SourceJob &job) const {
              " error(s)); findings may be incomplete; first: " + first});
   }
 
-  Visit visit(rawTu, job, kb_, byFunction_, options_.floor, result);
+  Visit visit(rawTu, job, kb_, sinks_, options_.floor, result);
   visit.run();
   return result;
 }

@@ -17,70 +17,94 @@ bool sameDecl(CXCursor a, CXCursor b) {
   return clang_equalCursors(clang_getCanonicalCursor(a), clang_getCanonicalCursor(b));
 }
 
-std::optional<uint64_t> evaluateConstant(CXCursor expr) {
+std::optional<EvalValue> evaluateConstant(CXCursor expr) {
   CXEvalResult r = clang_Cursor_Evaluate(expr);
   if (!r)
     return std::nullopt;
-  std::optional<uint64_t> out;
-  if (clang_EvalResult_getKind(r) == CXEval_Int) {
-    out = clang_EvalResult_isUnsignedInt(r)
-              ? static_cast<uint64_t>(clang_EvalResult_getAsUnsigned(r))
-              : static_cast<uint64_t>(clang_EvalResult_getAsLongLong(r));
+  std::optional<EvalValue> out;
+  CXEvalResultKind kind = clang_EvalResult_getKind(r);
+  if (kind == CXEval_Int) {
+    out = EvalValue{};
+    out->integer = clang_EvalResult_isUnsignedInt(r)
+                       ? static_cast<uint64_t>(clang_EvalResult_getAsUnsigned(r))
+                       : static_cast<uint64_t>(clang_EvalResult_getAsLongLong(r));
+  } else if (kind == CXEval_StrLiteral) {
+    const char *text = clang_EvalResult_getAsStr(r);
+    out = EvalValue{};
+    out->string = text ? text : "";
   }
   clang_EvalResult_dispose(r);
   return out;
 }
 
-// Descends through implicit casts, parentheses and explicit casts to a
-// DeclRefExpr naming a variable.
-std::optional<CXCursor> referencedVariable(CXCursor expr) {
-  for (int depth = 0; depth < 8; ++depth) {
-    CXCursorKind k = clang_getCursorKind(expr);
-    if (k == CXCursor_DeclRefExpr) {
-      CXCursor ref = clang_getCursorReferenced(expr);
-      if (clang_getCursorKind(ref) == CXCursor_VarDecl)
-        return ref;
-      return std::nullopt;
-    }
-    if (k != CXCursor_UnexposedExpr && k != CXCursor_ParenExpr && k != CXCursor_CStyleCastExpr &&
-        k != CXCursor_CXXStaticCastExpr && k != CXCursor_CXXFunctionalCastExpr)
-      return std::nullopt;
-    // Take the last child: for casts the first child may be a type reference.
-    std::optional<CXCursor> child;
-    clang_visitChildren(
-        expr,
-        [](CXCursor c, CXCursor, CXClientData data) {
-          *static_cast<std::optional<CXCursor> *>(data) = c;
-          return CXChildVisit_Continue;
-        },
-        &child);
-    if (!child)
-      return std::nullopt;
-    expr = *child;
-  }
-  return std::nullopt;
+bool transparent(CXCursorKind k) {
+  return k == CXCursor_UnexposedExpr || k == CXCursor_ParenExpr || k == CXCursor_CStyleCastExpr ||
+         k == CXCursor_CXXStaticCastExpr || k == CXCursor_CXXFunctionalCastExpr ||
+         k == CXCursor_CXXConstCastExpr || k == CXCursor_CXXReinterpretCastExpr;
 }
 
-struct WriteSearch {
-  CXCursor var;
-  bool written = false;
-};
+// Descends through implicit casts, parentheses and explicit casts to the
+// expression that carries the value.
+CXCursor strip(CXCursor expr) {
+  for (int depth = 0; depth < 16 && transparent(clang_getCursorKind(expr)); ++depth) {
+    std::vector<CXCursor> kids = children(expr);
+    // Casts may have a type reference first: the value is the last child.
+    while (!kids.empty() && clang_getCursorKind(kids.back()) == CXCursor_TypeRef)
+      kids.pop_back();
+    if (kids.empty())
+      break;
+    expr = kids.back();
+  }
+  return expr;
+}
+
+// The declaration a (stripped) DeclRefExpr names.
+std::optional<CXCursor> referenced(CXCursor expr, CXCursorKind kind) {
+  expr = strip(expr);
+  if (clang_getCursorKind(expr) != CXCursor_DeclRefExpr)
+    return std::nullopt;
+  CXCursor ref = clang_getCursorReferenced(expr);
+  if (clang_getCursorKind(ref) != kind)
+    return std::nullopt;
+  return ref;
+}
 
 bool refersTo(CXCursor expr, CXCursor var) {
-  auto ref = referencedVariable(expr);
+  auto ref = referenced(expr, CXCursor_VarDecl);
   return ref && sameDecl(*ref, var);
 }
 
-CXCursor firstChild(CXCursor c) {
-  CXCursor out = clang_getNullCursor();
-  clang_visitChildren(
-      c,
-      [](CXCursor child, CXCursor, CXClientData data) {
-        *static_cast<CXCursor *>(data) = child;
-        return CXChildVisit_Break;
-      },
-      &out);
-  return out;
+unsigned offsetOf(CXCursor c) {
+  unsigned offset = 0;
+  clang_getExpansionLocation(clang_getCursorLocation(c), nullptr, nullptr, nullptr, &offset);
+  return offset;
+}
+
+bool inside(CXCursor c, CXCursor container) {
+  CXSourceRange r = clang_getCursorExtent(container);
+  unsigned b = 0, e = 0, o = offsetOf(c);
+  clang_getExpansionLocation(clang_getRangeStart(r), nullptr, nullptr, nullptr, &b);
+  clang_getExpansionLocation(clang_getRangeEnd(r), nullptr, nullptr, nullptr, &e);
+  return o >= b && o <= e;
+}
+
+// A write to the variable: `v = x`, `v |= x`, `++v`, `&v`, `f(v)` with a
+// non-const reference parameter.
+struct Write {
+  CXCursor where;
+  CXBinaryOperatorKind op = CXBinaryOperator_Invalid; // Invalid: not a plain (compound) assignment
+  CXCursor rhs = clang_getNullCursor();
+};
+
+struct WriteSearch {
+  CXCursor var;
+  CXCursor use;
+  std::vector<Write> writes;
+};
+
+bool nonConstReference(CXType t) {
+  return t.kind == CXType_LValueReference &&
+         !clang_isConstQualifiedType(clang_getPointeeType(t));
 }
 
 CXChildVisitResult findWrites(CXCursor c, CXCursor, CXClientData data) {
@@ -88,22 +112,33 @@ CXChildVisitResult findWrites(CXCursor c, CXCursor, CXClientData data) {
   CXCursorKind k = clang_getCursorKind(c);
   if (k == CXCursor_BinaryOperator || k == CXCursor_CompoundAssignOperator) {
     CXBinaryOperatorKind op = clang_getCursorBinaryOperatorKind(c);
-    if (op >= CXBinaryOperator_Assign && op <= CXBinaryOperator_OrAssign &&
-        refersTo(firstChild(c), search->var)) {
-      search->written = true;
-      return CXChildVisit_Break;
-    }
+    std::vector<CXCursor> kids = children(c);
+    if (op >= CXBinaryOperator_Assign && op <= CXBinaryOperator_OrAssign && kids.size() == 2 &&
+        refersTo(kids[0], search->var))
+      search->writes.push_back({c, op, kids[1]});
   } else if (k == CXCursor_UnaryOperator) {
     CXUnaryOperatorKind op = clang_getCursorUnaryOperatorKind(c);
+    std::vector<CXCursor> kids = children(c);
+    bool ownAddress = op == CXUnaryOperator_AddrOf && !clang_Cursor_isNull(search->use) &&
+                      inside(c, search->use);
     if ((op == CXUnaryOperator_PostInc || op == CXUnaryOperator_PostDec ||
          op == CXUnaryOperator_PreInc || op == CXUnaryOperator_PreDec ||
          op == CXUnaryOperator_AddrOf) &&
-        refersTo(firstChild(c), search->var)) {
-      search->written = true;
-      return CXChildVisit_Break;
+        !ownAddress && !kids.empty() && refersTo(kids[0], search->var))
+      search->writes.push_back({c});
+  } else if (k == CXCursor_CallExpr) {
+    // Passed to a non-const reference parameter (`bump(v)`): written.
+    CXCursor callee = clang_getCursorReferenced(c);
+    int n = clang_Cursor_getNumArguments(c);
+    for (int i = 0; i < n; ++i) {
+      if (!refersTo(clang_Cursor_getArgument(c, static_cast<unsigned>(i)), search->var))
+        continue;
+      CXType param = clang_getArgType(clang_getCursorType(callee), static_cast<unsigned>(i));
+      if (param.kind == CXType_Invalid || nonConstReference(param))
+        search->writes.push_back({c});
     }
   }
-  return CXChildVisit_Recurse;
+  return CXChildVisitResult::CXChildVisit_Recurse;
 }
 
 bool isLocal(CXCursor var) {
@@ -113,36 +148,134 @@ bool isLocal(CXCursor var) {
          parent == CXCursor_FunctionTemplate || parent == CXCursor_LambdaExpr;
 }
 
-std::optional<EvalValue> evaluateDepth(CXTranslationUnit tu, CXCursor expr, int depth) {
-  if (auto v = evaluateConstant(expr))
-    return EvalValue{*v, {}};
-  if (depth > 4)
+// The statement of the function body that holds `c` (its top-level statement).
+bool topLevelStatement(CXCursor body, CXCursor c, CXCursor &stmt) {
+  for (CXCursor s : children(body))
+    if (inside(c, s)) {
+      stmt = s;
+      return true;
+    }
+  return false;
+}
+
+std::optional<uint64_t> fold(CXBinaryOperatorKind op, uint64_t a, uint64_t b) {
+  switch (op) {
+  case CXBinaryOperator_Assign:
+    return b;
+  case CXBinaryOperator_OrAssign:
+    return a | b;
+  case CXBinaryOperator_AndAssign:
+    return a & b;
+  case CXBinaryOperator_XorAssign:
+    return a ^ b;
+  default:
     return std::nullopt;
-  auto var = referencedVariable(expr);
+  }
+}
+
+std::optional<EvalValue> evaluateDepth(CXTranslationUnit tu, CXCursor expr, CXCursor use,
+                                       int depth);
+
+// A local's value where `use` reads it: its initialiser, then every write
+// before `use`, each a plain statement of the function body (not inside a
+// branch or loop) with a constant right-hand side.
+std::optional<EvalValue> localValue(CXTranslationUnit tu, CXCursor var, CXCursor use, int depth) {
+  CXCursor fn = clang_getCursorSemanticParent(var);
+  CXCursor body = clang_getNullCursor();
+  for (CXCursor c : children(fn))
+    if (clang_getCursorKind(c) == CXCursor_CompoundStmt)
+      body = c;
+  if (clang_Cursor_isNull(body))
+    return std::nullopt;
+  WriteSearch search{var, use, {}};
+  clang_visitChildren(fn, findWrites, &search);
+  CXCursor init = clang_Cursor_getVarDeclInitializer(var);
+  std::optional<EvalValue> value;
+  if (!clang_Cursor_isNull(init))
+    value = evaluateDepth(tu, init, use, depth + 1);
+  unsigned useOffset = offsetOf(use);
+  CXCursor useStmt;
+  bool useTop = topLevelStatement(body, use, useStmt);
+  unsigned written = 0;
+  for (const Write &w : search.writes) {
+    CXCursor stmt;
+    bool plain = w.op != CXBinaryOperator_Invalid && topLevelStatement(body, w.where, stmt) &&
+                 clang_equalCursors(stmt, w.where);
+    if (!plain)
+      return std::nullopt; // in a branch, a loop, through a pointer or reference
+    if (offsetOf(w.where) > useOffset)
+      continue; // straight line: later writes do not reach the use...
+    if (useTop && clang_equalCursors(useStmt, w.where))
+      continue;
+    std::optional<EvalValue> rhs = evaluateDepth(tu, w.rhs, use, depth + 1);
+    if (!rhs)
+      return std::nullopt;
+    if (w.op == CXBinaryOperator_Assign) {
+      value = rhs;
+    } else {
+      if (!value || !value->integer || !rhs->integer)
+        return std::nullopt;
+      auto folded = fold(w.op, *value->integer, *rhs->integer);
+      if (!folded)
+        return std::nullopt;
+      value->integer = folded;
+      value->enumerator.clear();
+    }
+    ++written;
+  }
+  if (!useTop && !search.writes.empty()) {
+    // ...unless the use sits in a loop that a later write could reach again.
+    for (const Write &w : search.writes)
+      if (offsetOf(w.where) > useOffset)
+        return std::nullopt;
+  }
+  if (value && written)
+    value->via.clear(); // several writes: name the variable only
+  return value;
+}
+
+std::optional<EvalValue> evaluateDepth(CXTranslationUnit tu, CXCursor expr, CXCursor use,
+                                       int depth) {
+  if (depth > 6)
+    return std::nullopt;
+  CXCursor bare = strip(expr);
+  std::optional<EvalValue> v = evaluateConstant(expr);
+  if (auto e = referenced(bare, CXCursor_EnumConstantDecl)) {
+    if (!v) {
+      v = EvalValue{};
+      v->integer = static_cast<uint64_t>(clang_getEnumConstantDeclValue(*e));
+    }
+    v->enumerator = str(clang_getCursorSpelling(*e));
+    return v;
+  }
+  if (v)
+    return v;
+  if (clang_getCursorKind(bare) == CXCursor_UnaryOperator &&
+      clang_getCursorUnaryOperatorKind(bare) == CXUnaryOperator_AddrOf) {
+    std::vector<CXCursor> kids = children(bare);
+    return kids.empty() ? std::nullopt : evaluateDepth(tu, kids[0], use, depth + 1);
+  }
+  auto var = referenced(bare, CXCursor_VarDecl);
   if (!var)
     return std::nullopt;
-  CXCursor init = clang_Cursor_getVarDeclInitializer(*var);
-  if (clang_Cursor_isNull(init))
-    return std::nullopt;
   bool isConst = clang_isConstQualifiedType(clang_getCursorType(*var));
-  if (!isConst) {
+  std::optional<EvalValue> inner;
+  if (isConst) {
+    CXCursor init = clang_Cursor_getVarDeclInitializer(*var);
+    if (clang_Cursor_isNull(init))
+      return std::nullopt;
+    inner = evaluateDepth(tu, init, use, depth + 1);
+  } else {
     if (!isLocal(*var))
       return std::nullopt; // other translation units may write it
-    if (clang_getCursorKind(*var) != CXCursor_VarDecl)
-      return std::nullopt;
-    WriteSearch search{*var};
-    clang_visitChildren(clang_getCursorSemanticParent(*var), findWrites, &search);
-    if (search.written)
-      return std::nullopt;
+    inner = localValue(tu, *var, use, depth);
   }
-  auto inner = evaluateDepth(tu, init, depth + 1);
   if (!inner)
     return std::nullopt;
   std::string name = str(clang_getCursorSpelling(*var));
   if (inner->via.empty()) {
-    // The declaration as written ("int v = TLS1_VERSION"): the initialiser
-    // itself may come out of a macro, which has no tokens of its own here.
-    // Only text of the scanned file is quoted, never of a file it includes.
+    // The declaration as written ("int v = TLS1_VERSION"), only from the
+    // scanned file, never from a file it includes.
     bool inMain = clang_Location_isFromMainFile(clang_getCursorLocation(*var));
     std::string decl = inMain ? spell(tu, clang_getCursorExtent(*var)) : std::string();
     size_t eq = decl.find('=');
@@ -160,8 +293,20 @@ bool isWordChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || 
 
 } // namespace
 
-std::optional<EvalValue> evaluateInteger(CXTranslationUnit tu, CXCursor expr) {
-  return evaluateDepth(tu, expr, 0);
+std::optional<EvalValue> evaluate(CXTranslationUnit tu, CXCursor expr, CXCursor use) {
+  return evaluateDepth(tu, expr, use, 0);
+}
+
+std::vector<CXCursor> children(CXCursor c) {
+  std::vector<CXCursor> out;
+  clang_visitChildren(
+      c,
+      [](CXCursor child, CXCursor, CXClientData data) {
+        static_cast<std::vector<CXCursor> *>(data)->push_back(child);
+        return CXChildVisit_Continue;
+      },
+      &out);
+  return out;
 }
 
 static std::vector<std::string> tokens(CXTranslationUnit tu, CXSourceRange range) {

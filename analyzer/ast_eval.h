@@ -1,5 +1,5 @@
 // Small helpers over libclang's C API: strings, tokens, and evaluating an
-// argument to an integer the way the compiler sees it.
+// expression the way the compiler sees it.
 #pragma once
 
 #include <clang-c/Index.h>
@@ -9,22 +9,20 @@
 #include <string>
 #include <vector>
 
+#include "effects.h"
+
 namespace tlsfloor::analyzer {
 
 std::string str(CXString s); // takes ownership
 
-// The value of an expression and how it was obtained.
-struct EvalValue {
-  uint64_t value = 0;
-  // Non-empty when the value came through a variable: "v = TLS1_VERSION".
-  std::string via;
-};
-
-// Evaluates `expr` to an integer: constant expressions (macros, enumerators,
-// casts, arithmetic) through clang_Cursor_Evaluate, and variables that are
-// initialised once from a constant and never written or have their address
-// taken afterwards (locals), or are const-qualified (any scope).
-std::optional<EvalValue> evaluateInteger(CXTranslationUnit tu, CXCursor expr);
+// Evaluates `expr`: integer constant expressions (macros, enumerators, casts,
+// arithmetic, OR-ed flags), string literals after concatenation, the
+// enumerator an expression names, `&var`, and variables: const ones from their
+// initialiser; locals from their initialiser and the straight-line writes
+// before `use` (`opts = A; opts |= B;`). A local written in a branch or a
+// loop, through a pointer or a non-const reference is not a constant: no
+// value. `use` is the sink the value reaches (its own `&var` is no write).
+std::optional<EvalValue> evaluate(CXTranslationUnit tu, CXCursor expr, CXCursor use);
 
 // The tokens of `range`, joined as written (spaces only between words).
 std::string spell(CXTranslationUnit tu, CXSourceRange range);
@@ -32,5 +30,8 @@ std::string spell(CXTranslationUnit tu, CXSourceRange range);
 // Splits the tokens of a written call `name(a, b(c, d), e)` into argument
 // spellings {"a", "b(c, d)", "e"}. Empty when the range is not a call.
 std::vector<std::string> spelledArguments(CXTranslationUnit tu, CXSourceRange callRange);
+
+// A cursor's children, in order.
+std::vector<CXCursor> children(CXCursor c);
 
 } // namespace tlsfloor::analyzer

@@ -216,8 +216,14 @@ FilteredCommand filterCommand(const std::vector<std::string> &raw, const std::st
         continue; // -target, -arch, -include, -x... take their value separately
       }
       if (separate) {
-        if (!hasNext)
+        // A value that looks like a flag is not taken as one: compilers
+        // disagree on which flags take a separate value, and "-gcc-toolchain
+        // -MJx" must never pass -MJx on (found by fuzz/fuzz_compile_db).
+        if (!hasNext || llvm::StringRef(args[i + 1]).starts_with("-")) {
+          out.dropped.push_back(a.str());
+          matched = true;
           break;
+        }
         value = args[++i];
       }
       matched = true;

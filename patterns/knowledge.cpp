@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstdlib>
+#include <algorithm>
 #include <set>
 
 #include "llvm/Support/YAMLTraits.h"
@@ -24,6 +25,7 @@ struct Pack {
   std::vector<Scale> scales;
   std::vector<ApiModel> apis;
   std::vector<Component> components;
+  std::vector<Shim> shims;
 };
 } // namespace
 
@@ -33,6 +35,8 @@ LLVM_YAML_IS_SEQUENCE_VECTOR(tlsfloor::patterns::ScaleEntry)
 LLVM_YAML_IS_SEQUENCE_VECTOR(tlsfloor::patterns::ApiModel)
 LLVM_YAML_IS_SEQUENCE_VECTOR(tlsfloor::patterns::Component)
 LLVM_YAML_IS_SEQUENCE_VECTOR(tlsfloor::patterns::VersionPattern)
+LLVM_YAML_IS_SEQUENCE_VECTOR(tlsfloor::patterns::Shim)
+LLVM_YAML_IS_STRING_MAP(std::string)
 
 namespace llvm::yaml {
 template <> struct MappingTraits<RawRule> {
@@ -51,15 +55,17 @@ template <> struct MappingTraits<RawRule> {
 };
 template <> struct MappingTraits<ScaleEntry> {
   static void mapping(IO &io, ScaleEntry &e) {
-    io.mapRequired("value", e.value);
+    io.mapOptional("value", e.value, uint64_t(0));
     io.mapRequired("name", e.name);
     io.mapRequired("protocol", e.protocol);
+    io.mapOptional("mode", e.mode, std::string("exact"));
   }
 };
 template <> struct MappingTraits<Scale> {
   static void mapping(IO &io, Scale &s) {
     io.mapRequired("id", s.id);
     io.mapOptional("kind", s.kind, std::string("enum"));
+    io.mapOptional("match", s.match, std::string("value"));
     io.mapRequired("entries", s.entries);
     io.mapRequired("sources", s.sources);
   }
@@ -67,21 +73,28 @@ template <> struct MappingTraits<Scale> {
 template <> struct MappingTraits<ArgCondition> {
   static void mapping(IO &io, ArgCondition &c) {
     io.mapRequired("arg", c.arg);
-    io.mapRequired("equals", c.equals);
+    io.mapOptional("equals", c.equals);
+    io.mapOptional("strings", c.strings);
   }
 };
 template <> struct MappingTraits<ApiModel> {
   static void mapping(IO &io, ApiModel &a) {
     io.mapRequired("rule", a.rule);
+    io.mapOptional("rules", a.rules);
     io.mapRequired("api", a.api);
-    io.mapRequired("functions", a.functions);
+    io.mapOptional("functions", a.functions);
+    io.mapOptional("fields", a.fields);
+    io.mapOptional("overrides", a.overrides);
+    io.mapOptional("defines", a.defines);
     io.mapOptional("macros", a.macros);
     io.mapOptional("when", a.when);
-    io.mapRequired("effect", a.effectText);
+    io.mapRequired("effect", a.effect);
     io.mapOptional("protocol", a.protocolText);
     io.mapOptional("arg", a.arg, -1);
     io.mapOptional("spelled_arg", a.spelledArg, -1);
     io.mapOptional("scale", a.scale);
+    io.mapOptional("max_scale", a.maxScale);
+    io.mapOptional("separators", a.separators, std::string(":"));
     io.mapRequired("fix", a.fix);
     io.mapRequired("sources", a.sources);
   }
@@ -105,12 +118,19 @@ template <> struct MappingTraits<Component> {
     io.mapRequired("fix", c.fix);
   }
 };
+template <> struct MappingTraits<Shim> {
+  static void mapping(IO &io, Shim &s) {
+    io.mapRequired("headers", s.headers);
+    io.mapRequired("text", s.text);
+  }
+};
 template <> struct MappingTraits<Pack> {
   static void mapping(IO &io, Pack &p) {
     io.mapOptional("rules", p.rules);
     io.mapOptional("scales", p.scales);
     io.mapOptional("apis", p.apis);
     io.mapOptional("components", p.components);
+    io.mapOptional("shims", p.shims);
   }
 };
 } // namespace llvm::yaml
@@ -122,6 +142,33 @@ const ScaleEntry *Scale::lookup(uint64_t value) const {
     if (e.value == value)
       return &e;
   return nullptr;
+}
+
+const ScaleEntry *Scale::lookupName(const std::string &name) const {
+  for (const ScaleEntry &e : entries)
+    if (kind == "strings" ? llvm::StringRef(e.name).equals_insensitive(name) : e.name == name)
+      return &e;
+  return nullptr;
+}
+
+const std::vector<std::string> &knownEffects() {
+  // Each is a handler in analyzer/effects.cpp (a test checks both agree).
+  static const std::vector<std::string> kEffects = {
+      "selects",        // the call itself pins `protocol` (TLSv1_method)
+      "protocol-choice", // the argument names a protocol: exact, "or later", or flexible
+      "sets-min",       // the argument is a minimum version
+      "sets-max",       // the argument is a maximum version
+      "clears-bits",    // the argument clears "disable version" bits
+      "disables-bits",  // the argument sets "disable version" bits (TLS 1.2 off: a cap)
+      "enables-bits",   // the argument is a mask of enabled versions (SChannel)
+      "packed-min-max", // low 16 bits a minimum, high 16 bits a maximum (curl)
+      "version-list",   // a string of +/- version tokens (GnuTLS priorities, SSL_CONF Protocol)
+      "contains-token", // a string containing a listed token (@SECLEVEL=0)
+      "flag-enables",   // a non-zero argument turns `protocol` on (NSS SSL_ENABLE_SSL3)
+      "returns-true",   // an override returning true turns `protocol` on (Botan allow_tls10)
+      "defined",        // defining the macro turns `protocol` on (MBEDTLS_SSL_PROTO_TLS1)
+  };
+  return kEffects;
 }
 
 static void collectYamlError(const llvm::SMDiagnostic &diag, void *ctx) {
@@ -241,11 +288,19 @@ bool KnowledgeBase::addPack(std::string_view yamlText, const std::string &packNa
   for (Scale &s : pack.scales) {
     if (scale(s.id))
       return duplicate("scale", "id", s.id);
-    if (s.kind != "enum" && s.kind != "bits")
-      return fail("scale " + s.id + ": kind must be enum or bits");
+    if (s.kind != "enum" && s.kind != "bits" && s.kind != "strings")
+      return fail("scale " + s.id + ": kind must be enum, bits or strings");
+    if (s.match != "value" && s.match != "name")
+      return fail("scale " + s.id + ": match must be value or name");
     for (ScaleEntry &e : s.entries) {
+      if (e.mode != "exact" && e.mode != "min" && e.mode != "any")
+        return fail("scale " + s.id + ": mode must be exact, min or any");
       if (e.protocol == "library-default") {
         e.libraryDefault = true;
+        continue;
+      }
+      if (e.protocol == "all") {
+        e.all = true;
         continue;
       }
       e.parsed = parseProtocol(e.protocol);
@@ -254,27 +309,30 @@ bool KnowledgeBase::addPack(std::string_view yamlText, const std::string &packNa
     }
     scales_.push_back(std::move(s));
   }
-  static const std::map<std::string, Effect> kEffects = {
-      {"selects", Effect::Selects},
-      {"sets-min", Effect::SetsMin},
-      {"sets-max", Effect::SetsMax},
-      {"clears-bits", Effect::ClearsBits}};
+  const std::vector<std::string> &effects = knownEffects();
   for (ApiModel &a : pack.apis) {
-    auto it = kEffects.find(a.effectText);
-    if (it == kEffects.end())
-      return fail("api " + a.api + ": unknown effect '" + a.effectText + "'");
-    a.effect = it->second;
-    if (a.effect == Effect::Selects) {
+    if (std::find(effects.begin(), effects.end(), a.effect) == effects.end())
+      return fail("api " + a.api + ": unknown effect '" + a.effect + "'");
+    bool needsProtocol = a.effect == "selects" || a.effect == "flag-enables" ||
+                         a.effect == "returns-true" || a.effect == "defined";
+    if (needsProtocol) {
       a.protocol = parseProtocol(a.protocolText);
       if (!a.protocol)
-        return fail("api " + a.api + ": effect selects needs a protocol");
-    } else if (a.arg < 0 || a.scale.empty()) {
-      return fail("api " + a.api + ": effect " + a.effectText + " needs arg and scale");
+        return fail("api " + a.api + ": effect " + a.effect + " needs a protocol");
     }
-    if (a.functions.empty())
-      return fail("api " + a.api + ": no functions");
+    if (a.effect != "selects" && a.effect != "returns-true" && a.effect != "defined" &&
+        (a.arg < 0 || (a.scale.empty() && a.effect != "flag-enables")))
+      return fail("api " + a.api + ": effect " + a.effect + " needs arg and scale");
+    if (a.effect == "packed-min-max" && a.maxScale.empty())
+      return fail("api " + a.api + ": effect packed-min-max needs max_scale");
+    if (a.functions.empty() && a.fields.empty() && a.overrides.empty() && a.defines.empty())
+      return fail("api " + a.api + ": no functions, fields, overrides or defines");
+    if (a.when && !a.when->equals && a.when->strings.empty())
+      return fail("api " + a.api + ": when needs equals or strings");
     apis_.push_back(std::move(a));
   }
+  for (Shim &sh : pack.shims)
+    shims_.push_back(std::move(sh));
   for (Component &c : pack.components) {
     for (const Component &known : components_)
       if (known.id == c.id)
@@ -290,10 +348,16 @@ bool KnowledgeBase::validate(std::string &error) const {
       error = "api " + a.api + " refers to unknown rule " + a.rule;
       return false;
     }
-    if (!a.scale.empty() && !scale(a.scale)) {
-      error = "api " + a.api + " refers to unknown scale " + a.scale;
-      return false;
-    }
+    for (const std::string *id : {&a.scale, &a.maxScale})
+      if (!id->empty() && !scale(*id)) {
+        error = "api " + a.api + " refers to unknown scale " + *id;
+        return false;
+      }
+    for (const auto &[family, id] : a.rules)
+      if (!rule(id)) {
+        error = "api " + a.api + " refers to unknown rule " + id + " (" + family + ")";
+        return false;
+      }
   }
   for (const Component &c : components_) {
     for (const VersionPattern &v : c.versionPatterns) {

@@ -79,3 +79,10 @@ TEST(CompileDb, BoundedAndTolerant) {
   ASSERT_EQ(db.size(), 1u);
   EXPECT_EQ(join(db.at("/repo/a.c").command), "clang -D A=1 2");
 }
+
+TEST(ArgFilter, AValueThatLooksLikeAFlagIsNotTaken) {
+  // Found by fuzz/fuzz_compile_db: "-gcc-toolchain -MDd/x.d" kept the -MD
+  // look-alike as the toolchain's value.
+  FilteredCommand f = filter({"g++", "-gcc-toolchain", "-MJ/tmp/x", "-I", "-DOK"});
+  EXPECT_EQ(join(f.args), "clang++ -D OK");
+}

@@ -32,6 +32,18 @@ struct AnalyzerOptions {
 struct AnalysisResult {
   std::vector<Finding> findings;
   std::vector<Diagnostic> diagnostics;
+  // Sinks whose value the compiler could not give ("path:line: api"), so a
+  // report can tell "clean" from "not understood".
+  std::vector<std::string> unresolved;
+};
+
+// Where the packs say versions are decided, by qualified name.
+struct SinkIndex {
+  using Map = std::unordered_map<std::string, std::vector<const patterns::ApiModel *>>;
+  Map calls;     // functions, methods, constructors
+  Map fields;    // Record::field
+  Map overrides; // virtual methods overridden in user code
+  Map defines;   // macros whose definition is the sink
 };
 
 class Analyzer {
@@ -47,7 +59,7 @@ public:
 private:
   const patterns::KnowledgeBase &kb_;
   AnalyzerOptions options_;
-  std::unordered_map<std::string, std::vector<const patterns::ApiModel *>> byFunction_;
+  SinkIndex sinks_;
 };
 
 bool isCSourcePath(const std::string &path);

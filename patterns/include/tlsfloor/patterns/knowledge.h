@@ -13,54 +13,89 @@
 
 namespace tlsfloor::patterns {
 
-// A mapping from integer values to protocols, e.g. OpenSSL's TLS1_VERSION =
-// 0x0301 -> TLS 1.0. `kind: enum` compares whole values; `kind: bits` reads a
-// mask, each entry being one bit (SSL_OP_NO_TLSv1 = 1 << 26 -> TLS 1.0).
+// A mapping from values to protocols, e.g. OpenSSL's TLS1_VERSION = 0x0301
+// -> TLS 1.0. `kind: enum` compares whole values (or, with `match: name`, the
+// enumerator's name: Qt's values differ between versions); `kind: bits` reads
+// a mask, each entry being one bit (SSL_OP_NO_TLSv1 = 1 << 26 -> TLS 1.0);
+// `kind: strings` matches string values ("tlsv1", "VERS-TLS1.0").
 struct ScaleEntry {
   uint64_t value = 0;
-  std::string name;     // the constant's name, for messages
-  std::string protocol; // as written; "library-default" for 0 in min/max
+  std::string name;     // the constant's name (or the string, for `strings`)
+  std::string protocol; // as written; "library-default" for 0 in min/max; "all"
   std::optional<Protocol> parsed;
   bool libraryDefault = false;
+  bool all = false;     // every version the library has (GnuTLS VERS-ALL)
+  // protocol-choice: "exact" pins the protocol, "min" allows it and above,
+  // "any" is a version-flexible choice (no finding).
+  std::string mode = "exact";
 };
 
 struct Scale {
   std::string id;
-  std::string kind = "enum"; // enum | bits
+  std::string kind = "enum"; // enum | bits | strings
+  std::string match = "value"; // enum: value | name
   std::vector<ScaleEntry> entries;
   std::vector<std::string> sources;
 
   const ScaleEntry *lookup(uint64_t value) const;
+  const ScaleEntry *lookupName(const std::string &name) const;
 };
 
-// How a matched call affects the protocol range.
-enum class Effect {
-  Selects,    // the call itself selects `protocol` (a version-specific method)
-  SetsMin,    // argument `arg` is a minimum version on `scale`
-  SetsMax,    // argument `arg` is a maximum version on `scale`
-  ClearsBits, // argument `arg` clears "disable version" bits on `scale`
-};
+// The effects the analyzer knows (one registered handler each); packs name
+// them in `apis[].effect`. analyzer/effects.cpp implements every one.
+const std::vector<std::string> &knownEffects();
 
 struct ArgCondition {
   unsigned arg = 0;
-  uint64_t equals = 0;
+  std::optional<uint64_t> equals;   // the argument evaluates to this integer
+  std::vector<std::string> strings; // or to one of these strings
 };
 
+// A place in code where TLS versions are decided (a "sink") and what the
+// value written there means.
 struct ApiModel {
   std::string rule;
-  std::string api;                    // display name
-  std::vector<std::string> functions; // callee names, matched at global scope
-  std::vector<std::string> macros;    // macro spellings that expand to the call
+  // Rule per verdict family when one sink can mean several things (curl's
+  // packed min|max: a floor and a cap); keys: select floor cap enabler.
+  std::map<std::string, std::string> rules;
+  std::string api; // display name
+  // Calls: free functions by name ("SSL_CTX_new"), C++ methods and
+  // constructors by qualified name ("boost::asio::ssl::context::set_options",
+  // "boost::asio::ssl::context::context").
+  std::vector<std::string> functions;
+  // Struct fields written by assignment or initialiser ("SCHANNEL_CRED::grbitEnabledProtocols").
+  std::vector<std::string> fields;
+  // Virtual methods whose override in user code is the sink ("Botan::TLS::Policy::allow_tls10").
+  std::vector<std::string> overrides;
+  // Macros whose #define is the sink (build-time switches: MBEDTLS_SSL_PROTO_TLS1).
+  std::vector<std::string> defines;
+  std::vector<std::string> macros; // macro spellings that expand to the call
   std::optional<ArgCondition> when;
-  Effect effect = Effect::Selects;
-  std::string effectText;
+  std::string effect;              // a name from knownEffects()
   std::string protocolText;
-  std::optional<Protocol> protocol; // Selects
+  std::optional<Protocol> protocol; // selects, flag-enables, defined, returns-true
   int arg = -1;                     // value argument (0-based) of the call
   int spelledArg = -1;              // argument of the macro the user wrote, when it differs
   std::string scale;
+  std::string maxScale;             // packed-min-max: the scale of the high half
+  std::string separators = ":";     // version-list: token separators
   std::string fix;
   std::vector<std::string> sources;
+
+  const std::string &ruleFor(const std::string &family) const {
+    auto it = rules.find(family);
+    return it == rules.end() ? rule : it->second;
+  }
+};
+
+// Declarations the analyzer offers when a library's real header cannot be
+// found (no build, SDK not installed): found last on the include path, so a
+// real header always wins. Written per pack, with the version macros of a
+// current release, so legacy branches such as `#if OPENSSL_VERSION_NUMBER <
+// 0x10100000L` stay inactive as they would in any supported build.
+struct Shim {
+  std::vector<std::string> headers; // include names this text answers ("openssl/ssl.h")
+  std::string text;
 };
 
 struct VersionPattern {
@@ -100,6 +135,7 @@ public:
   const Scale *scale(const std::string &id) const;
   const std::vector<ApiModel> &apis() const { return apis_; }
   const std::vector<Component> &components() const { return components_; }
+  const std::vector<Shim> &shims() const { return shims_; }
   // Message template for a rule ({api} {protocol} {floor} {value} {component} {version}).
   const std::string &messageTemplate(const std::string &ruleId) const;
 
@@ -109,6 +145,7 @@ private:
   std::vector<Scale> scales_;
   std::vector<ApiModel> apis_;
   std::vector<Component> components_;
+  std::vector<Shim> shims_;
 };
 
 // Fills {placeholders} in a message template.

@@ -1,0 +1,282 @@
+#include "effects.h"
+
+#include <map>
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringRef.h"
+
+namespace tlsfloor::analyzer {
+
+namespace {
+
+using patterns::Scale;
+using patterns::ScaleEntry;
+
+std::string hex(uint64_t v) { return "0x" + llvm::utohexstr(v, /*LowerCase=*/true); }
+std::string name(Protocol p) { return std::string(protocolName(p)); }
+
+const Scale *scaleOf(const EffectInput &in, const std::string &id) { return in.kb.scale(id); }
+
+// The scale entry a value names: by enumerator name (scales with `match:
+// name`), by string (kind strings), or by integer.
+const ScaleEntry *entryFor(const Scale &scale, const EvalValue &v) {
+  if (scale.kind == "strings")
+    return v.string ? scale.lookupName(*v.string) : nullptr;
+  if (scale.match == "name")
+    return v.enumerator.empty() ? nullptr : scale.lookupName(v.enumerator);
+  if (const ScaleEntry *e = v.integer ? scale.lookup(*v.integer) : nullptr)
+    return e;
+  return v.enumerator.empty() ? nullptr : scale.lookupName(v.enumerator);
+}
+
+std::string describe(const EvalValue &v, const ScaleEntry &e) {
+  if (v.integer)
+    return hex(*v.integer) + " (" + e.name + ")";
+  return "\"" + e.name + "\"";
+}
+
+Verdict verdict(const char *family, const std::string &protocol, const ScaleEntry *e,
+                const EvalValue *v) {
+  Verdict out{family, protocol, e ? e->name : std::string(), std::string()};
+  if (e && v)
+    out.valueText = describe(*v, *e);
+  return out;
+}
+
+std::vector<Verdict> selects(const EffectInput &in) {
+  if (!in.api.protocol || !belowFloor(*in.api.protocol, in.floor))
+    return {};
+  return {{"select", name(*in.api.protocol), "", ""}};
+}
+
+// A minimum: below the floor (or 0 = "the lowest the library supports").
+std::vector<Verdict> minimum(const EffectInput &in, const ScaleEntry *e, const EvalValue *v) {
+  if (!e || e->all || e->mode == "any")
+    return {};
+  if (e->libraryDefault)
+    return {verdict("floor", "the lowest version the library supports", e, v)};
+  if (!belowFloor(*e->parsed, in.floor))
+    return {};
+  return {verdict("floor", name(*e->parsed), e, v)};
+}
+
+std::vector<Verdict> maximum(const EffectInput &in, const ScaleEntry *e, const EvalValue *v) {
+  if (!e || e->libraryDefault || e->all || e->mode == "any" || !belowFloor(*e->parsed, in.floor))
+    return {};
+  return {verdict("cap", name(*e->parsed), e, v)};
+}
+
+std::vector<Verdict> setsMin(const EffectInput &in) {
+  const Scale *s = scaleOf(in, in.api.scale);
+  return s && in.value ? minimum(in, entryFor(*s, *in.value), in.value) : std::vector<Verdict>{};
+}
+
+std::vector<Verdict> setsMax(const EffectInput &in) {
+  const Scale *s = scaleOf(in, in.api.scale);
+  return s && in.value ? maximum(in, entryFor(*s, *in.value), in.value) : std::vector<Verdict>{};
+}
+
+std::vector<Verdict> protocolChoice(const EffectInput &in) {
+  const Scale *s = scaleOf(in, in.api.scale);
+  const ScaleEntry *e = s && in.value ? entryFor(*s, *in.value) : nullptr;
+  if (!e || e->mode == "any" || e->libraryDefault || e->all)
+    return {};
+  if (e->mode == "min")
+    return minimum(in, e, in.value);
+  if (!belowFloor(*e->parsed, in.floor))
+    return {};
+  return {verdict("select", name(*e->parsed), e, in.value)};
+}
+
+// The entries of a bit scale whose bits are all set in `mask` and whose
+// protocol satisfies `pick`.
+template <typename Pick>
+Verdict bits(const Scale &scale, uint64_t mask, const char *family, Pick pick) {
+  Verdict out{family, "", "", ""};
+  for (const ScaleEntry &e : scale.entries) {
+    if (e.value == 0 || (mask & e.value) != e.value || !e.parsed || !pick(*e.parsed))
+      continue;
+    out.valueName += (out.valueName.empty() ? "" : " | ") + e.name;
+    out.protocol += (out.protocol.empty() ? "" : ", ") + name(*e.parsed);
+  }
+  if (!out.valueName.empty())
+    out.valueText = hex(mask) + " (" + out.valueName + ")";
+  return out;
+}
+
+std::vector<Verdict> clearsBits(const EffectInput &in) {
+  const Scale *s = scaleOf(in, in.api.scale);
+  if (!s || !in.value || !in.value->integer)
+    return {};
+  Verdict v = bits(*s, *in.value->integer, "enabler",
+                   [&](Protocol p) { return belowFloor(p, in.floor); });
+  return v.valueName.empty() ? std::vector<Verdict>{} : std::vector<Verdict>{v};
+}
+
+// Disabling the floor version itself: endpoints that speak only it fail.
+std::vector<Verdict> disablesBits(const EffectInput &in) {
+  const Scale *s = scaleOf(in, in.api.scale);
+  if (!s || !in.value || !in.value->integer)
+    return {};
+  Verdict v = bits(*s, *in.value->integer, "cap", [&](Protocol p) {
+    return protocolRank(p) == protocolRank(in.floor);
+  });
+  return v.valueName.empty() ? std::vector<Verdict>{} : std::vector<Verdict>{v};
+}
+
+// A mask of enabled versions: legacy bits allow legacy protocols; a non-zero
+// mask without any version at or above the floor caps the connection.
+std::vector<Verdict> enablesBits(const EffectInput &in) {
+  const Scale *s = scaleOf(in, in.api.scale);
+  if (!s || !in.value || !in.value->integer || *in.value->integer == 0)
+    return {}; // 0: the system's defaults
+  uint64_t mask = *in.value->integer;
+  std::vector<Verdict> out;
+  Verdict legacy = bits(*s, mask, "floor", [&](Protocol p) { return belowFloor(p, in.floor); });
+  Verdict modern = bits(*s, mask, "cap", [&](Protocol p) { return !belowFloor(p, in.floor); });
+  if (!legacy.valueName.empty() && modern.valueName.empty()) {
+    legacy.family = "cap";
+    return {legacy};
+  }
+  if (!legacy.valueName.empty())
+    out.push_back(legacy);
+  return out;
+}
+
+// curl: CURL_SSLVERSION_* | CURL_SSLVERSION_MAX_* (a minimum in the low 16
+// bits, a maximum in the high 16).
+std::vector<Verdict> packedMinMax(const EffectInput &in) {
+  const Scale *lo = scaleOf(in, in.api.scale), *hi = scaleOf(in, in.api.maxScale);
+  if (!lo || !hi || !in.value || !in.value->integer)
+    return {};
+  uint64_t v = *in.value->integer;
+  EvalValue low{v & 0xffff, std::nullopt, "", in.value->via};
+  EvalValue high{v & ~uint64_t(0xffff), std::nullopt, "", in.value->via};
+  std::vector<Verdict> out = minimum(in, lo->lookup(*low.integer), &low);
+  if (*high.integer) {
+    std::vector<Verdict> cap = maximum(in, hi->lookup(*high.integer), &high);
+    out.insert(out.end(), cap.begin(), cap.end());
+  }
+  for (Verdict &verdict : out)
+    verdict.valueText = hex(v) + " (" + verdict.valueName + ")";
+  return out;
+}
+
+// "NORMAL:+VERS-TLS1.0", "NONE:+VERS-TLS1.1", "-ALL,TLSv1": tokens applied in
+// order to the set of enabled versions. A legacy version turned on is a
+// floor finding; no version at or above the floor left on is a cap.
+std::vector<Verdict> versionList(const EffectInput &in) {
+  const Scale *s = scaleOf(in, in.api.scale);
+  if (!s || !in.value || !in.value->string)
+    return {};
+  llvm::SmallVector<llvm::StringRef, 16> tokens;
+  llvm::StringRef(*in.value->string).split(tokens, in.api.separators, -1, false);
+  bool touched = false;        // any version token at all
+  bool modernOn = true;        // the library default keeps the floor version on
+  std::map<std::string, std::string> legacyOn; // protocol -> token
+  for (llvm::StringRef raw : tokens) {
+    llvm::StringRef tok = raw.trim();
+    if (tok.equals_insensitive("NONE")) { // GnuTLS: start from nothing
+      modernOn = false;
+      continue;
+    }
+    bool off = tok.consume_front("-") || tok.consume_front("!");
+    tok.consume_front("+");
+    const ScaleEntry *e = s->lookupName(tok.str());
+    if (!e || e->libraryDefault)
+      continue;
+    touched = true;
+    if (e->all) {
+      modernOn = !off;
+      if (off)
+        legacyOn.clear();
+      continue;
+    }
+    if (!e->parsed)
+      continue;
+    if (belowFloor(*e->parsed, in.floor)) {
+      if (off)
+        legacyOn.erase(name(*e->parsed));
+      else
+        legacyOn[name(*e->parsed)] = raw.trim().str();
+    } else if (protocolRank(*e->parsed) == protocolRank(in.floor)) {
+      modernOn = !off;
+    } else if (!off) {
+      modernOn = true; // a newer version on keeps the connection possible
+    }
+  }
+  if (!touched)
+    return {};
+  std::string protocols, names;
+  for (const auto &[p, t] : legacyOn) {
+    protocols += (protocols.empty() ? "" : ", ") + p;
+    names += (names.empty() ? "" : " ") + t;
+  }
+  std::string text = "\"" + *in.value->string + "\"";
+  if (!modernOn)
+    return {{"cap", protocols.empty() ? "no version at or above the floor" : protocols, names,
+             text}};
+  if (!legacyOn.empty())
+    return {{"floor", protocols, names, text}};
+  return {};
+}
+
+// A listed token inside a string ("DEFAULT:@SECLEVEL=0").
+std::vector<Verdict> containsToken(const EffectInput &in) {
+  const Scale *s = scaleOf(in, in.api.scale);
+  if (!s || !in.value || !in.value->string)
+    return {};
+  llvm::StringRef text(*in.value->string);
+  for (const ScaleEntry &e : s->entries) {
+    size_t at = text.find(e.name);
+    while (at != llvm::StringRef::npos) {
+      size_t end = at + e.name.size();
+      bool bounded = end == text.size() || !llvm::isAlnum(text[end]);
+      if (bounded && e.parsed && belowFloor(*e.parsed, in.floor))
+        return {{"enabler", name(*e.parsed), e.name, "\"" + text.str() + "\""}};
+      at = text.find(e.name, at + 1);
+    }
+  }
+  return {};
+}
+
+std::vector<Verdict> flagEnables(const EffectInput &in) {
+  if (!in.value || !in.value->integer || *in.value->integer == 0 || !in.api.protocol ||
+      !belowFloor(*in.api.protocol, in.floor))
+    return {};
+  return {{"enabler", name(*in.api.protocol), "", hex(*in.value->integer)}};
+}
+
+std::vector<Verdict> defined(const EffectInput &in) {
+  if (!in.api.protocol || !belowFloor(*in.api.protocol, in.floor))
+    return {};
+  return {{"enabler", name(*in.api.protocol), "", ""}};
+}
+
+const std::map<std::string, EffectHandler> &registry() {
+  static const std::map<std::string, EffectHandler> kHandlers = {
+      {"selects", selects},
+      {"protocol-choice", protocolChoice},
+      {"sets-min", setsMin},
+      {"sets-max", setsMax},
+      {"clears-bits", clearsBits},
+      {"disables-bits", disablesBits},
+      {"enables-bits", enablesBits},
+      {"packed-min-max", packedMinMax},
+      {"version-list", versionList},
+      {"contains-token", containsToken},
+      {"flag-enables", flagEnables},
+      {"returns-true", flagEnables},
+      {"defined", defined},
+  };
+  return kHandlers;
+}
+
+} // namespace
+
+EffectHandler findEffect(const std::string &effect) {
+  auto it = registry().find(effect);
+  return it == registry().end() ? nullptr : it->second;
+}
+
+} // namespace tlsfloor::analyzer

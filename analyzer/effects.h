@@ -1,0 +1,44 @@
+// Effect handlers: what the value written at a sink means for the protocol
+// range. One small function per effect, registered by the name packs use
+// (patterns::knownEffects()); a new library is a pack plus, at most, one new
+// handler here.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tlsfloor/patterns/knowledge.h"
+
+namespace tlsfloor::analyzer {
+
+// A value the compiler gave us for an argument or an initialiser.
+struct EvalValue {
+  std::optional<uint64_t> integer;
+  std::optional<std::string> string;
+  std::string enumerator; // the enumerator's name when the value is one (QSsl::TlsV1_0 -> TlsV1_0)
+  std::string via;        // how a variable got it: "v = TLS1_VERSION"
+};
+
+// One conclusion about a sink.
+struct Verdict {
+  std::string family;    // select | floor | cap | enabler: picks the rule (ApiModel::ruleFor)
+  std::string protocol;  // {protocol} in the message
+  std::string valueName; // {value}: the constant's name(s)
+  std::string valueText; // the finding's value: "0x301 (TLS1_VERSION)"
+};
+
+struct EffectInput {
+  const patterns::ApiModel &api;
+  const patterns::KnowledgeBase &kb;
+  Protocol floor;
+  const EvalValue *value; // null for effects without an argument (selects, defined)
+};
+
+using EffectHandler = std::vector<Verdict> (*)(const EffectInput &);
+
+// The handler registered under `name`, or null.
+EffectHandler findEffect(const std::string &name);
+
+} // namespace tlsfloor::analyzer
