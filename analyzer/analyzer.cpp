@@ -2,6 +2,8 @@
 
 #include <clang-c/Index.h>
 
+#include <cstring>
+
 #include <map>
 #include <memory>
 #include <set>
@@ -426,11 +428,14 @@ private:
                                               {"protocol", v.protocol},
                                               {"value", v.valueName}};
       std::string ev = evidence.empty() ? v.valueName : evidence;
-      // Say the value only when the evidence does not already name it.
+      // Say the constant's name only when the evidence does not already.
       std::string shownValue = v.valueText;
-      if (!ev.empty() && !v.valueName.empty() && ev != v.valueName &&
-          ev.find(" " + v.valueName) == std::string::npos && v.valueText.empty())
-        shownValue = v.valueName;
+      if (value && value->integer && !v.valueName.empty() &&
+          (ev == v.valueName || ev.find(" " + v.valueName) != std::string::npos ||
+           ev.rfind(v.valueName + " ", 0) == 0))
+        shownValue = "0x" + llvm::utohexstr(*value->integer, true);
+      if (shownValue == ev)
+        shownValue.clear();
       vars["spelling"] = ev;
       emit(where, ruleId, api, patterns::expandTemplate(kb_.messageTemplate(ruleId), vars), ev,
            shownValue, confidence);
@@ -518,10 +523,16 @@ std::string describeError(CXErrorCode code) {
 
 } // namespace
 
+// Where the built-in declarations live: a directory that exists only in
+// the parser's view (unsaved files), searched after every real one.
+static const char kShimDir[] = "/tlsfloor-builtin-headers";
+
 AnalysisResult Analyzer::analyze(const SourceJob &job) const {
   AnalysisResult result;
-  std::vector<std::string> command = job.command.empty() ? defaultCommand(job.absolutePath)
-                                                         : job.command;
+  bool noBuild = job.command.empty();
+  std::vector<std::string> command = noBuild ? defaultCommand(job.absolutePath) : job.command;
+  if (noBuild && options_.noSystemHeaders)
+    command.push_back("-nostdlibinc");
   // Warnings are not ours to report and -Werror must not turn a deprecation
   // into a "parse failure".
   command.push_back("-w");
@@ -529,6 +540,8 @@ AnalysisResult Analyzer::analyze(const SourceJob &job) const {
   command.push_back("-ferror-limit=0");
   // Never a configuration file the scanned tree could have planted.
   command.push_back("--no-default-config");
+  command.push_back("-idirafter");
+  command.push_back(kShimDir);
   if (!job.workingDirectory.empty())
     command.push_back("-working-directory=" + job.workingDirectory);
   command.push_back(job.absolutePath);
@@ -536,13 +549,24 @@ AnalysisResult Analyzer::analyze(const SourceJob &job) const {
   for (const std::string &a : command)
     argv.push_back(a.c_str());
 
+  // Built-in declarations for libraries whose headers are not installed.
+  std::vector<std::pair<std::string, std::string>> shimFiles;
+  for (const patterns::Shim &shim : kb_.shims()) {
+    std::string text = kb_.renderShim(shim);
+    for (const std::string &header : shim.headers)
+      shimFiles.emplace_back(std::string(kShimDir) + "/" + header, text);
+  }
+  std::vector<CXUnsavedFile> unsaved;
+  for (const auto &[path, text] : shimFiles)
+    unsaved.push_back({path.c_str(), text.c_str(), static_cast<unsigned long>(text.size())});
+
   std::unique_ptr<void, IndexDeleter> index(clang_createIndex(0, /*displayDiagnostics=*/0));
   CXTranslationUnit rawTu = nullptr;
   unsigned flags = CXTranslationUnit_DetailedPreprocessingRecord | CXTranslationUnit_KeepGoing |
                    CXTranslationUnit_IgnoreNonErrorsFromIncludedFiles;
-  CXErrorCode err = clang_parseTranslationUnit2FullArgv(index.get(), nullptr, argv.data(),
-                                                        static_cast<int>(argv.size()), nullptr,
-                                                        0, flags, &rawTu);
+  CXErrorCode err = clang_parseTranslationUnit2FullArgv(
+      index.get(), nullptr, argv.data(), static_cast<int>(argv.size()), unsaved.data(),
+      static_cast<unsigned>(unsaved.size()), flags, &rawTu);
   if (err != CXError_Success || !rawTu) {
     result.diagnostics.push_back({Diagnostic::Kind::Incomplete, job.displayPath,
                                   describeError(err)});
@@ -552,27 +576,62 @@ AnalysisResult Analyzer::analyze(const SourceJob &job) const {
 
   unsigned errors = 0;
   std::string first;
+  std::vector<std::string> missing; // headers that were not found
   CXFile mainFile = clang_getFile(rawTu, job.absolutePath.c_str());
   for (unsigned i = 0, n = clang_getNumDiagnostics(rawTu); i < n; ++i) {
     CXDiagnostic d = clang_getDiagnostic(rawTu, i);
-    if (clang_getDiagnosticSeverity(d) >= CXDiagnostic_Error && errors++ == 0) {
-      // Quote the compiler only about the scanned file itself: the text of an
-      // error inside another file (an included /etc/passwd, a CI secret)
-      // would carry that file's contents into the report.
-      CXFile file = nullptr;
-      unsigned line = 0, column = 0;
-      clang_getSpellingLocation(clang_getDiagnosticLocation(d), &file, &line, &column, nullptr);
-      if (!file || (mainFile && clang_File_isEqual(file, mainFile)))
-        first = str(clang_formatDiagnostic(d, CXDiagnostic_DisplaySourceLocation |
-                                                  CXDiagnostic_DisplayColumn));
-      else
-        first = "in an included file, " + str(clang_getFileName(file)) + ":" +
-                std::to_string(line) + ":" + std::to_string(column) +
-                " (text not reported: it may quote that file)";
+    if (clang_getDiagnosticSeverity(d) >= CXDiagnostic_Error) {
+      std::string spelling = str(clang_getDiagnosticSpelling(d));
+      llvm::StringRef sp(spelling);
+      if (sp.starts_with("'") && sp.ends_with("' file not found"))
+        missing.push_back(sp.drop_front().drop_back(strlen("' file not found")).str());
+      if (errors++ == 0) {
+        // Quote the compiler only about the scanned file itself: the text of
+        // an error inside another file (an included /etc/passwd, a CI secret)
+        // would carry that file's contents into the report.
+        CXFile file = nullptr;
+        unsigned line = 0, column = 0;
+        clang_getSpellingLocation(clang_getDiagnosticLocation(d), &file, &line, &column, nullptr);
+        if (!file || (mainFile && clang_File_isEqual(file, mainFile)))
+          first = str(clang_formatDiagnostic(d, CXDiagnostic_DisplaySourceLocation |
+                                                    CXDiagnostic_DisplayColumn));
+        else
+          first = "in an included file, " + str(clang_getFileName(file)) + ":" +
+                  std::to_string(line) + ":" + std::to_string(column) +
+                  " (text not reported: it may quote that file)";
+      }
     }
     clang_disposeDiagnostic(d);
   }
-  if (errors) {
+  // Without a build, a file whose project headers are missing is still
+  // understood: its errors follow from what was not found. With a build, or
+  // with errors of its own, it is not.
+  std::vector<std::string> shimmed; // libraries known only from built-in declarations
+  for (const auto &[path, text] : shimFiles)
+    if (clang_getFile(rawTu, path.c_str()))
+      shimmed.push_back(path.substr(sizeof(kShimDir)));
+  bool tolerated = noBuild && (!missing.empty() || !shimmed.empty());
+  bool usedShims = !shimmed.empty();
+  if (errors && tolerated && missing.empty()) {
+    std::string list;
+    for (size_t i = 0; i < shimmed.size() && i < 5; ++i)
+      list += (i ? ", " : "") + shimmed[i];
+    result.diagnostics.push_back(
+        {Diagnostic::Kind::Info, job.displayPath,
+         "analysed with tlsfloor's built-in declarations for " + list +
+             " (the real headers were not found); findings have medium confidence"});
+  } else if (errors && tolerated) {
+    std::string list;
+    for (size_t i = 0; i < missing.size() && i < 5; ++i)
+      list += (i ? ", " : "") + missing[i];
+    if (missing.size() > 5)
+      list += ", ...";
+    result.diagnostics.push_back(
+        {Diagnostic::Kind::Info, job.displayPath,
+         "analysed without " + std::to_string(missing.size()) +
+             " header(s) that were not found (" + list +
+             "); findings have medium confidence (a compile database gives full accuracy)"});
+  } else if (errors) {
     result.diagnostics.push_back(
         {Diagnostic::Kind::Incomplete, job.displayPath,
          "source did not compile cleanly (" + std::to_string(errors) +
@@ -581,6 +640,10 @@ AnalysisResult Analyzer::analyze(const SourceJob &job) const {
 
   Visit visit(rawTu, job, kb_, sinks_, options_.floor, result);
   visit.run();
+  if (tolerated || usedShims)
+    for (Finding &f : result.findings)
+      if (f.confidence.empty())
+        f.confidence = "medium";
   return result;
 }
 

@@ -80,6 +80,13 @@ unsigned offsetOf(CXCursor c) {
   return offset;
 }
 
+// The same node, reached by two different walks (clang_equalCursors also
+// compares how the cursor was reached).
+bool sameNode(CXCursor a, CXCursor b) {
+  return clang_getCursorKind(a) == clang_getCursorKind(b) &&
+         clang_equalRanges(clang_getCursorExtent(a), clang_getCursorExtent(b));
+}
+
 bool inside(CXCursor c, CXCursor container) {
   CXSourceRange r = clang_getCursorExtent(container);
   unsigned b = 0, e = 0, o = offsetOf(c);
@@ -200,12 +207,12 @@ std::optional<EvalValue> localValue(CXTranslationUnit tu, CXCursor var, CXCursor
   for (const Write &w : search.writes) {
     CXCursor stmt;
     bool plain = w.op != CXBinaryOperator_Invalid && topLevelStatement(body, w.where, stmt) &&
-                 clang_equalCursors(stmt, w.where);
+                 sameNode(stmt, w.where);
     if (!plain)
       return std::nullopt; // in a branch, a loop, through a pointer or reference
     if (offsetOf(w.where) > useOffset)
       continue; // straight line: later writes do not reach the use...
-    if (useTop && clang_equalCursors(useStmt, w.where))
+    if (useTop && sameNode(useStmt, w.where))
       continue;
     std::optional<EvalValue> rhs = evaluateDepth(tu, w.rhs, use, depth + 1);
     if (!rhs)

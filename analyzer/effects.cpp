@@ -49,6 +49,12 @@ std::vector<Verdict> selects(const EffectInput &in) {
   return {{"select", name(*in.api.protocol), "", ""}};
 }
 
+std::vector<Verdict> allows(const EffectInput &in) {
+  if (!in.api.protocol || !belowFloor(*in.api.protocol, in.floor))
+    return {};
+  return {{"floor", name(*in.api.protocol), "", ""}};
+}
+
 // A minimum: below the floor (or 0 = "the lowest the library supports").
 std::vector<Verdict> minimum(const EffectInput &in, const ScaleEntry *e, const EvalValue *v) {
   if (!e || e->all || e->mode == "any")
@@ -169,8 +175,16 @@ std::vector<Verdict> versionList(const EffectInput &in) {
   const Scale *s = scaleOf(in, in.api.scale);
   if (!s || !in.value || !in.value->string)
     return {};
-  llvm::SmallVector<llvm::StringRef, 16> tokens;
-  llvm::StringRef(*in.value->string).split(tokens, in.api.separators, -1, false);
+  // Tokens are separated by any of the model's separator characters.
+  std::vector<llvm::StringRef> tokens;
+  llvm::StringRef rest(*in.value->string);
+  while (!rest.empty()) {
+    size_t cut = rest.find_first_of(in.api.separators);
+    llvm::StringRef tok = rest.take_front(cut);
+    if (!tok.empty())
+      tokens.push_back(tok);
+    rest = cut == llvm::StringRef::npos ? llvm::StringRef() : rest.drop_front(cut + 1);
+  }
   bool touched = false;        // any version token at all
   bool modernOn = true;        // the library default keeps the floor version on
   std::map<std::string, std::string> legacyOn; // protocol -> token
@@ -188,8 +202,12 @@ std::vector<Verdict> versionList(const EffectInput &in) {
     touched = true;
     if (e->all) {
       modernOn = !off;
-      if (off)
-        legacyOn.clear();
+      legacyOn.clear();
+      if (!off) // every version the library has: the legacy ones too
+        for (const ScaleEntry &x : s->entries)
+          if (x.parsed && belowFloor(*x.parsed, in.floor) &&
+              protocolRank(*x.parsed) >= protocolRank(Protocol::TLS1_0))
+            legacyOn[name(*x.parsed)] = raw.trim().str();
       continue;
     }
     if (!e->parsed)
@@ -256,6 +274,7 @@ std::vector<Verdict> defined(const EffectInput &in) {
 const std::map<std::string, EffectHandler> &registry() {
   static const std::map<std::string, EffectHandler> kHandlers = {
       {"selects", selects},
+      {"allows", allows},
       {"protocol-choice", protocolChoice},
       {"sets-min", setsMin},
       {"sets-max", setsMax},

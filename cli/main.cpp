@@ -110,7 +110,7 @@ int main(int argc, char **argv) {
   std::vector<std::string> packs;
   unsigned jobs = 0, timeout = 120;
   uint64_t memoryMiB = 4096;
-  bool verbose = false;
+  bool verbose = false, noSystemHeaders = false;
   auto *scan = app.add_subcommand("scan", "Scan sources, compile databases and binaries");
   scan->add_option("paths", paths, "Files or directories (default: .)");
   scan->add_option("-p,--compile-commands", compileDir,
@@ -133,6 +133,9 @@ int main(int argc, char **argv) {
   scan->add_option("--memory-limit", memoryMiB, "Memory budget per input in MiB (0 = none)")
       ->capture_default_str();
   scan->add_flag("-v,--verbose", verbose, "Also report which compile flags were dropped");
+  scan->add_flag("--no-system-headers", noSystemHeaders,
+                 "Parse files without a compile command with no system include directories "
+                 "(as on a machine without the libraries' SDKs: built-in declarations only)");
 
   auto *rules = app.add_subcommand("rules", "List every rule with its id, severity and summary");
   rules->add_option("--rules", packs, "Add a rule pack (YAML); repeatable")->allow_extra_args(false);
@@ -176,6 +179,7 @@ int main(int argc, char **argv) {
     options.packs = std::move(packTexts);
     options.outputPath = output;
     options.verbose = verbose;
+    options.noSystemHeaders = noSystemHeaders;
     report = driver::runScan(options, kb, error);
     if (!error.empty())
       return fail(error);

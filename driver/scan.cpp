@@ -203,6 +203,7 @@ llvm::json::Object workerInit(const ScanOptions &options) {
     packs.push_back(llvm::json::Object{{"name", name}, {"text", text}});
   return llvm::json::Object{{"floor", std::string(protocolName(options.floor))},
                             {"memory", static_cast<int64_t>(options.memoryMiB << 20)},
+                            {"noSystemHeaders", options.noSystemHeaders},
                             {"packs", std::move(packs)}};
 }
 
@@ -288,6 +289,8 @@ ScanReport runScan(const ScanOptions &options, const patterns::KnowledgeBase &kb
       report.findings.push_back(std::move(f));
     for (Diagnostic &d : results[i].diagnostics)
       report.diagnostics.push_back(std::move(d));
+    for (std::string &u : results[i].unresolved)
+      report.unresolved.push_back(std::move(u));
   }
   report.finalize();
   return report;

@@ -42,6 +42,7 @@ struct Engines {
   patterns::KnowledgeBase kb;
   Protocol floor = Protocol::TLS1_2;
   uint64_t memoryBytes = 0;
+  bool noSystemHeaders = false;
 };
 
 // Reads the init line; false when it is not one.
@@ -73,6 +74,7 @@ bool readInit(Engines &e) {
     return false;
   e.floor = *floor;
   e.memoryBytes = static_cast<uint64_t>(o->getInteger("memory").value_or(0));
+  e.noSystemHeaders = o->getBoolean("noSystemHeaders").value_or(false);
   return true;
 }
 
@@ -92,6 +94,7 @@ WorkResult runJob(const llvm::json::Object &job, const analyzer::Analyzer &analy
     analyzer::AnalysisResult r = analyzer.analyze(sj);
     out.findings = std::move(r.findings);
     out.diagnostics = std::move(r.diagnostics);
+    out.unresolved = std::move(r.unresolved);
   } else {
     binscan::BinaryResult r = scanner.scanFile({display}, path);
     out.findings = std::move(r.findings);
@@ -101,7 +104,7 @@ WorkResult runJob(const llvm::json::Object &job, const analyzer::Analyzer &analy
 }
 
 void loop(const Engines &e, int results) {
-  analyzer::Analyzer analyzer(e.kb, analyzer::AnalyzerOptions{e.floor});
+  analyzer::Analyzer analyzer(e.kb, analyzer::AnalyzerOptions{e.floor, e.noSystemHeaders});
   binscan::BinaryScanner scanner(e.kb, binscan::BinscanOptions{e.floor});
   std::string line;
   while (std::getline(*jobInput, line)) {
@@ -117,7 +120,9 @@ void loop(const Engines &e, int results) {
     limitAddressSpace(e.memoryBytes ? e.memoryBytes + size : 0);
     WorkResult r = runJob(*job, analyzer, scanner);
     limitAddressSpace(0);
-    llvm::json::Array findings, diagnostics;
+    llvm::json::Array findings, diagnostics, unresolved;
+    for (const std::string &u : r.unresolved)
+      unresolved.push_back(transport::utf8(u));
     for (const Finding &f : r.findings)
       findings.push_back(transport::encode(f));
     for (const Diagnostic &d : r.diagnostics)
@@ -125,7 +130,8 @@ void loop(const Engines &e, int results) {
     std::string text;
     llvm::raw_string_ostream os(text);
     os << llvm::json::Value(llvm::json::Object{{"findings", std::move(findings)},
-                                               {"diagnostics", std::move(diagnostics)}})
+                                               {"diagnostics", std::move(diagnostics)},
+                                               {"unresolved", std::move(unresolved)}})
        << '\n';
     os.flush();
     for (size_t done = 0; done < text.size();) {

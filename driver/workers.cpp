@@ -129,6 +129,10 @@ bool decodeResult(llvm::StringRef line, WorkResult &out) {
       return false;
     out.diagnostics.push_back(std::move(diag));
   }
+  if (const llvm::json::Array *us = o->getArray("unresolved"))
+    for (const llvm::json::Value &u : *us)
+      if (auto s = u.getAsString())
+        out.unresolved.push_back(s->str());
   return true;
 }
 

@@ -26,6 +26,7 @@ struct WorkItem {
 struct WorkResult {
   std::vector<Finding> findings;
   std::vector<Diagnostic> diagnostics;
+  std::vector<std::string> unresolved;
 };
 
 struct PoolOptions {

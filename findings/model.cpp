@@ -74,6 +74,8 @@ void ScanReport::finalize() {
     auto digest = llvm::SHA256::hash(llvm::arrayRefFromStringRef(key));
     f.fingerprint = llvm::toHex(llvm::ArrayRef<uint8_t>(digest).take_front(16), true);
   }
+  std::sort(unresolved.begin(), unresolved.end());
+  unresolved.erase(std::unique(unresolved.begin(), unresolved.end()), unresolved.end());
   std::sort(diagnostics.begin(), diagnostics.end(), [](const Diagnostic &a, const Diagnostic &b) {
     return std::tie(a.input, a.message) < std::tie(b.input, b.message);
   });

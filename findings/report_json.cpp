@@ -56,6 +56,10 @@ void writeJson(const ScanReport &report, const ReportContext &ctx, llvm::raw_ost
         });
       }
     });
+    j.attributeArray("unresolvedSinks", [&] {
+      for (const std::string &u : report.unresolved)
+        j.value(u);
+    });
     j.attributeObject("stats", [&] {
       j.attribute("sourceFiles", static_cast<int64_t>(report.stats.sourceFiles));
       j.attribute("binaryFiles", static_cast<int64_t>(report.stats.binaryFiles));

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/YAMLTraits.h"
 #include "llvm/Support/raw_ostream.h"
 #include "re2/re2.h"
@@ -122,6 +123,7 @@ template <> struct MappingTraits<Shim> {
   static void mapping(IO &io, Shim &s) {
     io.mapRequired("headers", s.headers);
     io.mapRequired("text", s.text);
+    io.mapOptional("defines", s.defines);
   }
 };
 template <> struct MappingTraits<Pack> {
@@ -155,6 +157,7 @@ const std::vector<std::string> &knownEffects() {
   // Each is a handler in analyzer/effects.cpp (a test checks both agree).
   static const std::vector<std::string> kEffects = {
       "selects",        // the call itself pins `protocol` (TLSv1_method)
+      "allows",         // the call itself allows `protocol` and above (old SSLv23_method)
       "protocol-choice", // the argument names a protocol: exact, "or later", or flexible
       "sets-min",       // the argument is a minimum version
       "sets-max",       // the argument is a maximum version
@@ -313,14 +316,16 @@ bool KnowledgeBase::addPack(std::string_view yamlText, const std::string &packNa
   for (ApiModel &a : pack.apis) {
     if (std::find(effects.begin(), effects.end(), a.effect) == effects.end())
       return fail("api " + a.api + ": unknown effect '" + a.effect + "'");
-    bool needsProtocol = a.effect == "selects" || a.effect == "flag-enables" ||
+    bool needsProtocol = a.effect == "selects" || a.effect == "allows" ||
+                         a.effect == "flag-enables" ||
                          a.effect == "returns-true" || a.effect == "defined";
     if (needsProtocol) {
       a.protocol = parseProtocol(a.protocolText);
       if (!a.protocol)
         return fail("api " + a.api + ": effect " + a.effect + " needs a protocol");
     }
-    if (a.effect != "selects" && a.effect != "returns-true" && a.effect != "defined" &&
+    if (a.effect != "selects" && a.effect != "allows" && a.effect != "returns-true" &&
+        a.effect != "defined" &&
         (a.arg < 0 || (a.scale.empty() && a.effect != "flag-enables")))
       return fail("api " + a.api + ": effect " + a.effect + " needs arg and scale");
     if (a.effect == "packed-min-max" && a.maxScale.empty())
@@ -359,6 +364,13 @@ bool KnowledgeBase::validate(std::string &error) const {
         return false;
       }
   }
+  for (const Shim &sh : shims_)
+    for (const std::string &id : sh.defines)
+      if (!scale(id)) {
+        error = "shim for " + (sh.headers.empty() ? std::string("?") : sh.headers[0]) +
+                " refers to unknown scale " + id;
+        return false;
+      }
   for (const Component &c : components_) {
     for (const VersionPattern &v : c.versionPatterns) {
       RE2 re(v.regex, RE2::Latin1);
@@ -401,6 +413,26 @@ KnowledgeBase KnowledgeBase::builtin() {
     std::abort();
   }
   return kb;
+}
+
+std::string KnowledgeBase::renderShim(const Shim &shim) const {
+  std::string out = "/* tlsfloor built-in declarations (the real header was not found) */\n";
+  for (const std::string &id : shim.defines) {
+    const Scale *s = scale(id);
+    if (!s)
+      continue;
+    for (const ScaleEntry &e : s->entries) {
+      bool identifier = !e.name.empty() && (std::isalpha(static_cast<unsigned char>(e.name[0])) ||
+                                            e.name[0] == '_');
+      for (char c : e.name)
+        identifier = identifier && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+      if (!identifier)
+        continue;
+      out += "#ifndef " + e.name + "\n#define " + e.name + " 0x" +
+             llvm::utohexstr(e.value, true) + (e.value > 0x7fffffff ? "UL" : "") + "\n#endif\n";
+    }
+  }
+  return out + shim.text + "\n";
 }
 
 const RuleInfo *KnowledgeBase::rule(const std::string &id) const {

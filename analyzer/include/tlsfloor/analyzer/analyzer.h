@@ -27,6 +27,9 @@ struct SourceJob {
 
 struct AnalyzerOptions {
   Protocol floor = Protocol::TLS1_2;
+  // Parse files without a compile command as a machine without any SDK
+  // would: no system include directories, only the built-in declarations.
+  bool noSystemHeaders = false;
 };
 
 struct AnalysisResult {

@@ -31,6 +31,9 @@ struct ScanOptions {
   // The report's file (-o): the scan refuses to run when it is one of the inputs.
   std::string outputPath;
   bool verbose = false; // info diagnostics for dropped compile flags
+  // Files without a compile command are parsed with no system include
+  // directories: what a machine without the libraries' SDKs sees.
+  bool noSystemHeaders = false;
 };
 
 enum class InputKind { Source, Binary, Skip };

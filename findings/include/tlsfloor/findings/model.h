@@ -76,6 +76,9 @@ struct ScanStats {
 struct ScanReport {
   std::vector<Finding> findings;
   std::vector<Diagnostic> diagnostics;
+  // Sinks seen whose value could not be determined ("path:line: api"): not
+  // findings, but they tell "clean" apart from "not understood".
+  std::vector<std::string> unresolved;
   ScanStats stats;
 
   bool incomplete() const;

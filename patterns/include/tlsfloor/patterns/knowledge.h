@@ -95,7 +95,9 @@ struct ApiModel {
 // 0x10100000L` stay inactive as they would in any supported build.
 struct Shim {
   std::vector<std::string> headers; // include names this text answers ("openssl/ssl.h")
-  std::string text;
+  std::string text;                 // declarations, version macros
+  // Scales whose entries become `#define NAME VALUE` (values stated once).
+  std::vector<std::string> defines;
 };
 
 struct VersionPattern {
@@ -136,6 +138,9 @@ public:
   const std::vector<ApiModel> &apis() const { return apis_; }
   const std::vector<Component> &components() const { return components_; }
   const std::vector<Shim> &shims() const { return shims_; }
+  // A shim's header text: its declarations plus a #define for every entry of
+  // its `defines` scales whose name is an identifier.
+  std::string renderShim(const Shim &shim) const;
   // Message template for a rule ({api} {protocol} {floor} {value} {component} {version}).
   const std::string &messageTemplate(const std::string &ruleId) const;
 
