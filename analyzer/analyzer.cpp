@@ -577,14 +577,19 @@ AnalysisResult Analyzer::analyze(const SourceJob &job) const {
   unsigned errors = 0;
   std::string first;
   std::vector<std::string> missing; // headers that were not found
+  bool absoluteProblem = false;     // an absolute include that could not be read
   CXFile mainFile = clang_getFile(rawTu, job.absolutePath.c_str());
   for (unsigned i = 0, n = clang_getNumDiagnostics(rawTu); i < n; ++i) {
     CXDiagnostic d = clang_getDiagnostic(rawTu, i);
     if (clang_getDiagnosticSeverity(d) >= CXDiagnostic_Error) {
       std::string spelling = str(clang_getDiagnosticSpelling(d));
       llvm::StringRef sp(spelling);
-      if (sp.starts_with("'") && sp.ends_with("' file not found"))
+      // A project or SDK header that is not on this machine; an absolute
+      // path (a device, another user's file) is no such thing.
+      if (sp.starts_with("'") && sp.ends_with("' file not found") && !sp.starts_with("'/"))
         missing.push_back(sp.drop_front().drop_back(strlen("' file not found")).str());
+      else if (sp.starts_with("'/") || sp.starts_with("cannot open file"))
+        absoluteProblem = true;
       if (errors++ == 0) {
         // Quote the compiler only about the scanned file itself: the text of
         // an error inside another file (an included /etc/passwd, a CI secret)
@@ -606,11 +611,19 @@ AnalysisResult Analyzer::analyze(const SourceJob &job) const {
   // Without a build, a file whose project headers are missing is still
   // understood: its errors follow from what was not found. With a build, or
   // with errors of its own, it is not.
-  std::vector<std::string> shimmed; // libraries known only from built-in declarations
-  for (const auto &[path, text] : shimFiles)
-    if (clang_getFile(rawTu, path.c_str()))
-      shimmed.push_back(path.substr(sizeof(kShimDir)));
-  bool tolerated = noBuild && (!missing.empty() || !shimmed.empty());
+  // Libraries known only from built-in declarations: the shim files this
+  // translation unit actually included.
+  std::vector<std::string> shimmed;
+  clang_getInclusions(
+      rawTu,
+      [](CXFile included, CXSourceLocation *, unsigned, CXClientData data) {
+        std::string name = str(clang_getFileName(included));
+        if (llvm::StringRef(name).starts_with(std::string(kShimDir) + "/"))
+          static_cast<std::vector<std::string> *>(data)->push_back(
+              name.substr(sizeof(kShimDir)));
+      },
+      &shimmed);
+  bool tolerated = noBuild && !absoluteProblem && (!missing.empty() || !shimmed.empty());
   bool usedShims = !shimmed.empty();
   if (errors && tolerated && missing.empty()) {
     std::string list;

@@ -101,5 +101,9 @@ TEST(Cli, CompileCommandsGiveFlagsPerFileWithoutChdir) {
   EXPECT_NE(autodetected.out.find("build/compile_commands.json"), std::string::npos);
   RunResult without = runTool({"scan", "--format", "json", dir.file("src")}, "/");
   EXPECT_EQ(findingsOf(parseJson(without.out)).size(), 0u) << without.out;
-  EXPECT_EQ(without.exitCode, 3) << "floor.h is not found without the database's -I";
+  // Without the database's -I, floor.h is not found: the file is still
+  // understood (a pre-commit hook must not fail on it), and the report says
+  // which header was missing.
+  EXPECT_EQ(without.exitCode, 0) << without.out;
+  EXPECT_NE(without.out.find("floor.h"), std::string::npos) << without.out;
 }
