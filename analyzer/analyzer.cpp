@@ -11,6 +11,8 @@
 #include "ast_eval.h"
 #include "effects.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SHA256.h"
 
@@ -28,6 +30,12 @@ bool isCxxSourcePath(const std::string &path) {
          ext == ".cp";
 }
 
+bool isHeaderPath(const std::string &path) {
+  llvm::StringRef ext = llvm::sys::path::extension(path);
+  return ext == ".h" || ext == ".hpp" || ext == ".hh" || ext == ".hxx" || ext == ".h++" ||
+         ext == ".inl" || ext == ".ipp" || ext == ".tcc";
+}
+
 Analyzer::Analyzer(const patterns::KnowledgeBase &kb, AnalyzerOptions options)
     : kb_(kb), options_(options) {
   for (const ApiModel &api : kb_.apis()) {
@@ -42,10 +50,27 @@ Analyzer::Analyzer(const patterns::KnowledgeBase &kb, AnalyzerOptions options)
   }
 }
 
+// A `.h` file is C unless it shows C++ (a header is parsed on its own as
+// pre-commit hooks pass it); the other header endings are C++.
+static bool looksLikeCxx(const std::string &path) {
+  auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!buf)
+    return false;
+  llvm::StringRef text = (*buf)->getBuffer().take_front(1 << 16);
+  for (llvm::StringRef word : {"namespace ", "class ", "template <", "template<", "public:",
+                               "private:", "std::", "constexpr "})
+    if (text.contains(word))
+      return true;
+  return false;
+}
+
 std::vector<std::string> Analyzer::defaultCommand(const std::string &path) {
-  if (isCSourcePath(path))
-    return {"clang", "-xc", "-std=gnu17"};
-  return {"clang++", "-xc++", "-std=gnu++17"};
+  bool header = isHeaderPath(path);
+  bool cxx = isCxxSourcePath(path) ||
+             (header && (llvm::sys::path::extension(path) != ".h" || looksLikeCxx(path)));
+  std::vector<std::string> cmd = cxx ? std::vector<std::string>{"clang++", "-xc++", "-std=gnu++17"}
+                                     : std::vector<std::string>{"clang", "-xc", "-std=gnu17"};
+  return cmd;
 }
 
 namespace {
@@ -83,13 +108,11 @@ std::string qualifiedName(CXCursor decl) {
 class Visit {
 public:
   Visit(CXTranslationUnit tu, const SourceJob &job, const patterns::KnowledgeBase &kb,
-        const SinkIndex &sinks, Protocol floor, AnalysisResult &out)
-      : tu_(tu), job_(job), kb_(kb), sinks_(sinks), floor_(floor), out_(out) {
+        const SinkIndex &sinks, Protocol floor, const std::string &projectRoot,
+        AnalysisResult &out)
+      : tu_(tu), job_(job), kb_(kb), sinks_(sinks), floor_(floor), projectRoot_(projectRoot),
+        out_(out) {
     mainFile_ = clang_getFile(tu, job.absolutePath.c_str());
-    size_t size = 0;
-    const char *data = clang_getFileContents(tu, mainFile_, &size);
-    if (data)
-      contents_.assign(data, size);
   }
 
   void run() {
@@ -102,13 +125,11 @@ public:
         [](CXCursor c, CXCursor, CXClientData d) {
           auto *self = static_cast<Visit *>(d);
           CXCursorKind k = clang_getCursorKind(c);
-          if (!self->inMainFile(c))
+          if (!self->inScope(c))
             return CXChildVisit_Continue;
           if (k == CXCursor_MacroExpansion) {
-            unsigned offset = 0;
-            clang_getExpansionLocation(clang_getCursorLocation(c), nullptr, nullptr, nullptr,
-                                       &offset);
-            self->macros_[offset] = {str(clang_getCursorSpelling(c)), clang_getCursorExtent(c)};
+            self->macros_[locationKey(clang_getCursorLocation(c))] = {
+                str(clang_getCursorSpelling(c)), clang_getCursorExtent(c)};
           } else if (k == CXCursor_MacroDefinition) {
             self->onDefine(c);
           }
@@ -121,7 +142,7 @@ public:
         [](CXCursor c, CXCursor, CXClientData d) {
           auto *self = static_cast<Visit *>(d);
           CXCursorKind k = clang_getCursorKind(c);
-          if (clang_isPreprocessing(k) || !self->inMainFile(c))
+          if (clang_isPreprocessing(k) || !self->inScope(c))
             return CXChildVisit_Continue;
           visitNode(c, c, d);
           clang_visitChildren(c, &Visit::visitNode, d);
@@ -134,11 +155,57 @@ public:
   std::set<unsigned> seenCalls;
 
 private:
-  bool inMainFile(CXCursor c) const {
+  // (file, offset) of a location's expansion point.
+  static std::pair<std::string, unsigned> locationKey(CXSourceLocation loc) {
     CXFile file = nullptr;
-    clang_getExpansionLocation(clang_getCursorLocation(c), &file, nullptr, nullptr, nullptr);
-    return file && clang_File_isEqual(file, mainFile_);
+    unsigned offset = 0;
+    clang_getExpansionLocation(loc, &file, nullptr, nullptr, &offset);
+    return {file ? str(clang_getFileName(file)) : std::string(), offset};
   }
+
+  // The file a cursor's code was written in (its expansion location), with
+  // what we know of it: reported path, contents, whether it is ours to report.
+  struct FileInfo {
+    bool inScope = false;
+    std::string display;
+    std::string contents;
+    std::map<size_t, std::string> lineBasis;
+  };
+
+  FileInfo &fileOf(CXCursor c, unsigned *offset = nullptr) {
+    CXFile file = nullptr;
+    clang_getExpansionLocation(clang_getCursorLocation(c), &file, nullptr, nullptr, offset);
+    std::string name = file ? str(clang_getFileName(file)) : std::string();
+    auto it = files_.find(name);
+    if (it != files_.end())
+      return it->second;
+    FileInfo info;
+    if (file && clang_File_isEqual(file, mainFile_)) {
+      info.inScope = true;
+      info.display = job_.displayPath;
+    } else if (file && !projectRoot_.empty()) {
+      // A header of the project (not a system or built-in one), reached
+      // from the scanned file: its inline code and config macros count.
+      llvm::SmallString<256> real;
+      if (!llvm::sys::fs::real_path(name, real)) {
+        llvm::StringRef rel(real);
+        if (rel.consume_front(projectRoot_) && rel.consume_front("/") && !rel.empty()) {
+          info.inScope = true;
+          info.display = rel.str();
+        }
+      }
+    }
+    if (info.inScope) {
+      size_t size = 0;
+      const char *data = clang_getFileContents(tu_, file, &size);
+      if (data)
+        info.contents.assign(data, size);
+    }
+    return files_[name] = std::move(info);
+  }
+
+  bool inScope(CXCursor c) { return fileOf(c).inScope; }
+  bool inMainFile(CXCursor c) { return inScope(c); }
 
   static CXChildVisitResult visitNode(CXCursor c, CXCursor, CXClientData d) {
     auto *self = static_cast<Visit *>(d);
@@ -358,7 +425,7 @@ private:
   void unresolved(CXCursor where, const ApiModel &api) {
     unsigned line = 0;
     clang_getExpansionLocation(clang_getCursorLocation(where), nullptr, &line, nullptr, nullptr);
-    out_.unresolved.push_back(job_.displayPath + ":" + std::to_string(line) + ": " + api.api);
+    out_.unresolved.push_back(fileOf(where).display + ":" + std::to_string(line) + ": " + api.api);
   }
 
   unsigned expansionOffset(CXCursor c) const {
@@ -377,7 +444,7 @@ private:
     if (spellingFile && clang_File_isEqual(spellingFile, expansionFile) &&
         spellingOffset == expansionOffset)
       return nullptr; // written directly
-    auto it = macros_.find(expansionOffset);
+    auto it = macros_.find(locationKey(loc));
     return it == macros_.end() ? nullptr : &it->second;
   }
 
@@ -445,25 +512,26 @@ private:
   // The fingerprint basis of the line holding `offset`: a hash of its text
   // without blanks, computed once per line (thousands of calls on one long
   // line must not copy it once per finding).
-  const std::string &lineBasis(unsigned offset) {
-    if (offset > contents_.size())
-      offset = static_cast<unsigned>(contents_.size());
-    size_t begin = contents_.rfind('\n', offset == 0 ? 0 : offset - 1);
+  const std::string &lineBasis(FileInfo &file, unsigned offset) {
+    const std::string &contents = file.contents;
+    if (offset > contents.size())
+      offset = static_cast<unsigned>(contents.size());
+    size_t begin = contents.rfind('\n', offset == 0 ? 0 : offset - 1);
     begin = begin == std::string::npos || offset == 0 ? 0 : begin + 1;
-    auto cached = lineBasis_.find(begin);
-    if (cached != lineBasis_.end())
+    auto cached = file.lineBasis.find(begin);
+    if (cached != file.lineBasis.end())
       return cached->second;
-    size_t end = contents_.find('\n', begin);
+    size_t end = contents.find('\n', begin);
     if (end == std::string::npos)
-      end = contents_.size();
+      end = contents.size();
     llvm::SHA256 hash;
     for (size_t i = begin; i < end; ++i) {
-      char c = contents_[i];
+      char c = contents[i];
       if (c != ' ' && c != '\t' && c != '\r')
         hash.update(llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(&c), 1));
     }
     auto digest = hash.final();
-    return lineBasis_[begin] = llvm::toHex(digest, true);
+    return file.lineBasis[begin] = llvm::toHex(digest, true);
   }
 
   void emit(CXCursor where, const std::string &ruleId, const ApiModel &api,
@@ -471,19 +539,20 @@ private:
             const std::string &confidence) {
     unsigned line = 0, column = 0, offset = 0;
     clang_getExpansionLocation(clang_getCursorLocation(where), nullptr, &line, &column, &offset);
+    FileInfo &file = fileOf(where);
     const RuleInfo *rule = kb_.rule(ruleId);
     Finding f;
     f.ruleId = ruleId;
     f.severity = rule ? rule->severity : Severity::Warning;
     f.message = message;
-    f.location.chain = {job_.displayPath};
+    f.location.chain = {file.display};
     f.location.line = line;
     f.location.column = column;
     f.evidence = evidence;
     f.value = value;
     f.fixHint = api.fix;
     f.confidence = confidence;
-    f.fingerprintBasis = lineBasis(offset);
+    f.fingerprintBasis = lineBasis(file, offset);
     out_.findings.push_back(std::move(f));
   }
 
@@ -492,11 +561,11 @@ private:
   const patterns::KnowledgeBase &kb_;
   const SinkIndex &sinks_;
   Protocol floor_;
+  std::string projectRoot_;
   AnalysisResult &out_;
   CXFile mainFile_ = nullptr;
-  std::string contents_;
-  std::map<unsigned, MacroUse> macros_;
-  std::map<size_t, std::string> lineBasis_;
+  std::map<std::string, FileInfo> files_;
+  std::map<std::pair<std::string, unsigned>, MacroUse> macros_;
 };
 
 struct IndexDeleter {
@@ -651,7 +720,7 @@ AnalysisResult Analyzer::analyze(const SourceJob &job) const {
              " error(s)); findings may be incomplete; first: " + first});
   }
 
-  Visit visit(rawTu, job, kb_, sinks_, options_.floor, result);
+  Visit visit(rawTu, job, kb_, sinks_, options_.floor, options_.projectRoot, result);
   visit.run();
   if (tolerated || usedShims)
     for (Finding &f : result.findings)

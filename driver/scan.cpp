@@ -17,7 +17,8 @@ namespace fs = llvm::sys::fs;
 namespace path = llvm::sys::path;
 
 InputKind classify(const std::string &file, llvm::StringRef head) {
-  if (analyzer::isCSourcePath(file) || analyzer::isCxxSourcePath(file))
+  if (analyzer::isCSourcePath(file) || analyzer::isCxxSourcePath(file) ||
+      analyzer::isHeaderPath(file))
     return InputKind::Source;
   if (binscan::looksLikeObjectFile(head))
     return InputKind::Binary;
@@ -132,7 +133,8 @@ private:
       ++report_.stats.skippedFiles;
       return;
     }
-    bool source = analyzer::isCSourcePath(file) || analyzer::isCxxSourcePath(file);
+    bool source = analyzer::isCSourcePath(file) || analyzer::isCxxSourcePath(file) ||
+                  analyzer::isHeaderPath(file);
     std::string head;
     if (std::error_code ec = readHead(file, head, source ? 1 : 4096)) {
       incomplete(file, "cannot read: " + ec.message());
@@ -197,13 +199,14 @@ bool loadDatabase(const ScanOptions &options, const std::string &cwd,
   return true;
 }
 
-llvm::json::Object workerInit(const ScanOptions &options) {
+llvm::json::Object workerInit(const ScanOptions &options, const std::string &cwd) {
   llvm::json::Array packs;
   for (const auto &[name, text] : options.packs)
     packs.push_back(llvm::json::Object{{"name", name}, {"text", text}});
   return llvm::json::Object{{"floor", std::string(protocolName(options.floor))},
                             {"memory", static_cast<int64_t>(options.memoryMiB << 20)},
                             {"noSystemHeaders", options.noSystemHeaders},
+                            {"projectRoot", cwd},
                             {"packs", std::move(packs)}};
 }
 
@@ -278,7 +281,7 @@ ScanReport runScan(const ScanOptions &options, const patterns::KnowledgeBase &kb
   pool.workers = options.jobs ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
   pool.timeoutSeconds = options.timeoutSeconds;
   pool.memoryBytes = options.memoryMiB << 20;
-  pool.init = workerInit(options);
+  pool.init = workerInit(options, cwd);
   std::vector<WorkResult> results = runInWorkers(items, pool);
   for (size_t i = 0; i < jobs.size(); ++i) {
     if (jobs[i].kind == InputKind::Source)

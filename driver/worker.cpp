@@ -43,6 +43,7 @@ struct Engines {
   Protocol floor = Protocol::TLS1_2;
   uint64_t memoryBytes = 0;
   bool noSystemHeaders = false;
+  std::string projectRoot;
 };
 
 // Reads the init line; false when it is not one.
@@ -75,6 +76,7 @@ bool readInit(Engines &e) {
   e.floor = *floor;
   e.memoryBytes = static_cast<uint64_t>(o->getInteger("memory").value_or(0));
   e.noSystemHeaders = o->getBoolean("noSystemHeaders").value_or(false);
+  e.projectRoot = stringAt(*o, "projectRoot");
   return true;
 }
 
@@ -104,7 +106,8 @@ WorkResult runJob(const llvm::json::Object &job, const analyzer::Analyzer &analy
 }
 
 void loop(const Engines &e, int results) {
-  analyzer::Analyzer analyzer(e.kb, analyzer::AnalyzerOptions{e.floor, e.noSystemHeaders});
+  analyzer::Analyzer analyzer(e.kb,
+                              analyzer::AnalyzerOptions{e.floor, e.noSystemHeaders, e.projectRoot});
   binscan::BinaryScanner scanner(e.kb, binscan::BinscanOptions{e.floor});
   std::string line;
   while (std::getline(*jobInput, line)) {

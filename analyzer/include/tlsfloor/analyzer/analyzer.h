@@ -30,6 +30,10 @@ struct AnalyzerOptions {
   // Parse files without a compile command as a machine without any SDK
   // would: no system include directories, only the built-in declarations.
   bool noSystemHeaders = false;
+  // The project's directory (absolute): sinks in headers below it, reached
+  // from a scanned file (inline functions, config macros), are reported at
+  // the header's line, relative to it. Empty: only the scanned file itself.
+  std::string projectRoot;
 };
 
 struct AnalysisResult {
@@ -67,5 +71,7 @@ private:
 
 bool isCSourcePath(const std::string &path);
 bool isCxxSourcePath(const std::string &path);
+// .h .hpp .hh .hxx .h++ .inl .ipp .tcc: analysed on their own too.
+bool isHeaderPath(const std::string &path);
 
 } // namespace tlsfloor::analyzer
