@@ -154,6 +154,72 @@ public:
   // Calls of sinks the AST lost, by expansion offset: recovery looks for them.
   std::set<unsigned> seenCalls;
 
+  // `// tlsfloor-ignore: RULE-ID reason` on a finding's line or the line
+  // before silences it; a directive naming an unknown rule or giving no
+  // reason is itself reported.
+  void applySuppressions() {
+    std::map<std::string, std::map<unsigned, std::vector<std::string>>> directives;
+    for (auto &[name, info] : files_) {
+      if (!info.inScope)
+        continue;
+      llvm::StringRef text(info.contents);
+      unsigned line = 0;
+      while (!text.empty()) {
+        ++line;
+        auto [l, rest] = text.split('\n');
+        text = rest;
+        size_t at = l.find("tlsfloor-ignore:");
+        if (at == llvm::StringRef::npos)
+          continue;
+        llvm::StringRef before = l.take_front(at);
+        if (!before.contains("//") && !before.contains("/*"))
+          continue; // not in a comment
+        llvm::StringRef body = l.drop_front(at + strlen("tlsfloor-ignore:")).trim();
+        body.consume_back("*/");
+        auto [id, reason] = body.trim().split(' ');
+        std::string problem;
+        if (id.empty())
+          problem = "names no rule";
+        else if (!kb_.rule(id.str()))
+          problem = "names an unknown rule '" + id.str() + "'";
+        else if (reason.trim().empty())
+          problem = "gives no reason (write one after the rule id)";
+        if (!problem.empty()) {
+          Finding f;
+          f.ruleId = "tlsfloor/invalid-suppression";
+          const RuleInfo *rule = kb_.rule(f.ruleId);
+          f.severity = rule ? rule->severity : Severity::Warning;
+          f.message = "tlsfloor-ignore comment " + problem + "; it suppresses nothing";
+          f.location.chain = {info.display};
+          f.location.line = line;
+          f.location.column = static_cast<unsigned>(at) + 1;
+          f.evidence = l.drop_front(at).trim().str();
+          f.fingerprintBasis = f.evidence;
+          out_.findings.push_back(std::move(f));
+          continue;
+        }
+        directives[info.display][line].push_back(id.str());
+      }
+    }
+    std::vector<Finding> kept;
+    for (Finding &f : out_.findings) {
+      bool silenced = false;
+      auto file = directives.find(f.location.file());
+      if (file != directives.end() && f.ruleId != "tlsfloor/invalid-suppression")
+        for (unsigned l : {f.location.line, f.location.line - 1}) {
+          auto it = file->second.find(l);
+          if (it != file->second.end() &&
+              std::find(it->second.begin(), it->second.end(), f.ruleId) != it->second.end())
+            silenced = true;
+        }
+      if (silenced)
+        ++out_.suppressed;
+      else
+        kept.push_back(std::move(f));
+    }
+    out_.findings = std::move(kept);
+  }
+
 private:
   // (file, offset) of a location's expansion point.
   static std::pair<std::string, unsigned> locationKey(CXSourceLocation loc) {
@@ -722,6 +788,7 @@ AnalysisResult Analyzer::analyze(const SourceJob &job) const {
 
   Visit visit(rawTu, job, kb_, sinks_, options_.floor, options_.projectRoot, result);
   visit.run();
+  visit.applySuppressions();
   if (tolerated || usedShims)
     for (Finding &f : result.findings)
       if (f.confidence.empty())

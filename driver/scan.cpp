@@ -292,6 +292,7 @@ ScanReport runScan(const ScanOptions &options, const patterns::KnowledgeBase &kb
       report.findings.push_back(std::move(f));
     for (Diagnostic &d : results[i].diagnostics)
       report.diagnostics.push_back(std::move(d));
+    report.stats.suppressedFindings += results[i].suppressed;
     for (std::string &u : results[i].unresolved)
       report.unresolved.push_back(std::move(u));
   }

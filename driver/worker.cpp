@@ -97,6 +97,7 @@ WorkResult runJob(const llvm::json::Object &job, const analyzer::Analyzer &analy
     out.findings = std::move(r.findings);
     out.diagnostics = std::move(r.diagnostics);
     out.unresolved = std::move(r.unresolved);
+    out.suppressed = r.suppressed;
   } else {
     binscan::BinaryResult r = scanner.scanFile({display}, path);
     out.findings = std::move(r.findings);
@@ -134,7 +135,8 @@ void loop(const Engines &e, int results) {
     llvm::raw_string_ostream os(text);
     os << llvm::json::Value(llvm::json::Object{{"findings", std::move(findings)},
                                                {"diagnostics", std::move(diagnostics)},
-                                               {"unresolved", std::move(unresolved)}})
+                                               {"unresolved", std::move(unresolved)},
+                                               {"suppressed", static_cast<int64_t>(r.suppressed)}})
        << '\n';
     os.flush();
     for (size_t done = 0; done < text.size();) {

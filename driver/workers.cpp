@@ -129,6 +129,7 @@ bool decodeResult(llvm::StringRef line, WorkResult &out) {
       return false;
     out.diagnostics.push_back(std::move(diag));
   }
+  out.suppressed = static_cast<unsigned>(o->getInteger("suppressed").value_or(0));
   if (const llvm::json::Array *us = o->getArray("unresolved"))
     for (const llvm::json::Value &u : *us)
       if (auto s = u.getAsString())

@@ -27,6 +27,7 @@ struct WorkResult {
   std::vector<Finding> findings;
   std::vector<Diagnostic> diagnostics;
   std::vector<std::string> unresolved;
+  unsigned suppressed = 0;
 };
 
 struct PoolOptions {

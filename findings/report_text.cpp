@@ -102,6 +102,8 @@ void writeText(const ScanReport &report, const ReportContext &ctx, llvm::raw_ost
      << (report.findings.size() == 1 ? "" : "s") << " (" << counts[2] << " error, " << counts[1]
      << " warning, " << counts[0] << " note) in " << report.stats.sourceFiles << " source and "
      << report.stats.binaryFiles << " binary file(s); floor " << protocolName(ctx.floor);
+  if (report.stats.suppressedFindings)
+    os << "; " << report.stats.suppressedFindings << " suppressed";
   if (incomplete)
     os << "; " << incomplete << " input(s) could not be fully scanned";
   os << '\n';

@@ -42,6 +42,7 @@ struct AnalysisResult {
   // Sinks whose value the compiler could not give ("path:line: api"), so a
   // report can tell "clean" from "not understood".
   std::vector<std::string> unresolved;
+  unsigned suppressed = 0; // findings silenced by a tlsfloor-ignore comment
 };
 
 // Where the packs say versions are decided, by qualified name.

@@ -71,6 +71,7 @@ struct ScanStats {
   unsigned sourceFiles = 0;
   unsigned binaryFiles = 0;
   unsigned skippedFiles = 0;
+  unsigned suppressedFindings = 0; // silenced by tlsfloor-ignore comments
 };
 
 struct ScanReport {
