@@ -174,8 +174,8 @@ public:
         llvm::StringRef before = l.take_front(at);
         if (!before.contains("//") && !before.contains("/*"))
           continue; // not in a comment
-        llvm::StringRef body = l.drop_front(at + strlen("tlsfloor-ignore:")).trim();
-        body.consume_back("*/");
+        llvm::StringRef body = l.drop_front(at + strlen("tlsfloor-ignore:"));
+        body = body.take_front(body.find("*/")).trim(); // a block comment ends there
         auto [id, reason] = body.trim().split(' ');
         std::string problem;
         if (id.empty())
