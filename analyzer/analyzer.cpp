@@ -333,12 +333,19 @@ private:
     auto it = sinks_.calls.find(name);
     if (it == sinks_.calls.end())
       return;
-    seenCalls.insert(expansionOffset(call));
+    // A call kept only as an overload set has dependent arguments the
+    // compiler will not evaluate; if so, leave it to the token recovery
+    // (lostCalls), which evaluates them apart.
+    bool leftToRecovery = false;
     for (const ApiModel *api : it->second) {
       if (api->when) {
         if (api->when->arg >= args.size())
           continue;
         auto cond = evaluate(tu_, args[api->when->arg], call);
+        if (!cond && recovered) {
+          leftToRecovery = true;
+          continue;
+        }
         if (!cond || !matches(*api->when, *cond))
           continue;
       }
@@ -347,6 +354,10 @@ private:
         if (static_cast<size_t>(api->arg) >= args.size())
           continue;
         value = evaluate(tu_, args[static_cast<size_t>(api->arg)], call);
+        if (!value && recovered) {
+          leftToRecovery = true;
+          continue;
+        }
         if (!value) {
           unresolved(call, *api);
           continue; // not a compile-time value: nothing to claim
@@ -355,6 +366,8 @@ private:
       report(call, str(clang_getCursorSpelling(callee)), *api, value ? &*value : nullptr,
              recovered ? "medium" : "");
     }
+    if (!leftToRecovery)
+      seenCalls.insert(expansionOffset(call));
   }
 
   static bool matches(const patterns::ArgCondition &when, const EvalValue &v) {
@@ -554,6 +567,25 @@ private:
       if (!value->via.empty())
         evidence += evidence.empty() ? value->via : " (" + value->via + ")";
     }
+    emitVerdicts(siteOf(where), api, verdicts, shown, evidence, value, confidence);
+  }
+
+  // Where a finding goes: file, line, column, offset.
+  struct Site {
+    FileInfo *file;
+    unsigned line = 0, column = 0, offset = 0;
+  };
+
+  Site siteOf(CXCursor c) {
+    Site s{&fileOf(c)};
+    clang_getExpansionLocation(clang_getCursorLocation(c), nullptr, &s.line, &s.column,
+                               &s.offset);
+    return s;
+  }
+
+  void emitVerdicts(const Site &site, const ApiModel &api, const std::vector<Verdict> &verdicts,
+                    const std::string &shown, const std::string &evidence,
+                    const EvalValue *value, const std::string &confidence) {
     for (const Verdict &v : verdicts) {
       std::string ruleId = api.ruleFor(v.family);
       std::map<std::string, std::string> vars{{"api", shown},
@@ -570,9 +602,177 @@ private:
       if (shownValue == ev)
         shownValue.clear();
       vars["spelling"] = ev;
-      emit(where, ruleId, api, patterns::expandTemplate(kb_.messageTemplate(ruleId), vars), ev,
+      emit(site, ruleId, api, patterns::expandTemplate(kb_.messageTemplate(ruleId), vars), ev,
            shownValue, confidence);
     }
+  }
+
+public:
+  // A call of a sink that the AST lost (an argument of unknown type made the
+  // compiler drop the whole expression), found in the tokens of the file.
+  struct LostCall {
+    std::string name; // function or macro name as written
+    unsigned line = 0, column = 0, offset = 0;
+    std::vector<std::string> args; // argument token text
+    const ApiModel *api = nullptr;
+    bool viaMacro = false;
+  };
+
+  std::vector<LostCall> lostCalls() {
+    std::vector<LostCall> out;
+    FileInfo &main = mainInfo();
+    if (main.contents.empty())
+      return out;
+    std::map<std::string, std::vector<const ApiModel *>> byMacro;
+    for (const auto &[name, apis] : sinks_.calls)
+      for (const ApiModel *api : apis)
+        for (const std::string &m : api->macros)
+          byMacro[m].push_back(api);
+    CXSourceRange whole =
+        clang_getRange(clang_getLocationForOffset(tu_, mainFile_, 0),
+                       clang_getLocationForOffset(tu_, mainFile_,
+                                                  static_cast<unsigned>(main.contents.size())));
+    CXSourceRangeList *skipped = clang_getSkippedRanges(tu_, mainFile_);
+    auto isSkipped = [&](unsigned offset) {
+      for (unsigned i = 0; skipped && i < skipped->count; ++i) {
+        unsigned b = 0, e = 0;
+        clang_getSpellingLocation(clang_getRangeStart(skipped->ranges[i]), nullptr, nullptr,
+                                  nullptr, &b);
+        clang_getSpellingLocation(clang_getRangeEnd(skipped->ranges[i]), nullptr, nullptr,
+                                  nullptr, &e);
+        if (offset >= b && offset <= e)
+          return true;
+      }
+      return false;
+    };
+    CXToken *toks = nullptr;
+    unsigned n = 0;
+    clang_tokenize(tu_, whole, &toks, &n);
+    std::vector<std::string> text(n);
+    std::vector<CXTokenKind> kinds(n);
+    for (unsigned i = 0; i < n; ++i) {
+      text[i] = str(clang_getTokenSpelling(tu_, toks[i]));
+      kinds[i] = clang_getTokenKind(toks[i]);
+    }
+    // Lines of preprocessor directives (with their continuations): a sink
+    // named inside a macro body is found where the macro is used.
+    std::set<unsigned> directiveLines;
+    {
+      llvm::StringRef rest(main.contents);
+      bool continued = false;
+      for (unsigned line = 1; !rest.empty(); ++line) {
+        auto [l, tail] = rest.split('\n');
+        rest = tail;
+        bool directive = continued || l.ltrim().starts_with("#");
+        if (directive)
+          directiveLines.insert(line);
+        continued = directive && l.rtrim().ends_with("\\");
+      }
+    }
+    for (unsigned i = 0; i + 1 < n; ++i) {
+      if (kinds[i] != CXToken_Identifier || text[i + 1] != "(")
+        continue;
+      auto fn = sinks_.calls.find(text[i]);
+      auto mac = byMacro.find(text[i]);
+      if (fn == sinks_.calls.end() && mac == byMacro.end())
+        continue;
+      unsigned line = 0, column = 0, offset = 0;
+      clang_getSpellingLocation(clang_getTokenLocation(tu_, toks[i]), nullptr, &line, &column,
+                                &offset);
+      if (seenCalls.count(offset) || isSkipped(offset) || directiveLines.count(line))
+        continue;
+      // A declaration or definition (`int name(`, `#define name(`) is no call.
+      if (i > 0 && (kinds[i - 1] == CXToken_Identifier ||
+                    (kinds[i - 1] == CXToken_Keyword && text[i - 1] != "return") ||
+                    text[i - 1] == "define" || text[i - 1] == "*" || text[i - 1] == "::" ||
+                    text[i - 1] == "." || text[i - 1] == "->"))
+        continue;
+      std::vector<std::string> args;
+      std::string current;
+      int depth = 0;
+      unsigned j = i + 1;
+      for (; j < n; ++j) {
+        const std::string &t = text[j];
+        if (t == "(" || t == "[" || t == "{") {
+          if (depth++ == 0)
+            continue;
+        } else if (t == ")" || t == "]" || t == "}") {
+          if (--depth == 0) {
+            args.push_back(current);
+            break;
+          }
+        } else if (t == "," && depth == 1) {
+          args.push_back(current);
+          current.clear();
+          continue;
+        }
+        if (!current.empty())
+          current += ' ';
+        current += t;
+      }
+      if (j == n)
+        continue;
+      bool viaMacro = mac != byMacro.end();
+      for (const ApiModel *api : viaMacro ? mac->second : fn->second)
+        out.push_back({text[i], line, column, offset, args, api, viaMacro});
+    }
+    if (toks)
+      clang_disposeTokens(tu_, toks, n);
+    clang_disposeSourceRangeList(skipped);
+    return out;
+  }
+
+  // Reports a lost call whose value the compiler evaluated in a probe.
+  void reportLost(const LostCall &call, const std::optional<EvalValue> &condition,
+                  const std::optional<EvalValue> &value) {
+    const ApiModel &api = *call.api;
+    if (api.when && !call.viaMacro && (!condition || !matches(*api.when, *condition)))
+      return;
+    if (api.arg >= 0 && !value) {
+      out_.unresolved.push_back(mainInfo().display + ":" + std::to_string(call.line) + ": " +
+                                api.api);
+      return;
+    }
+    EffectHandler handler = findEffect(api.effect);
+    if (!handler)
+      return;
+    std::vector<Verdict> verdicts = handler(EffectInput{api, kb_, floor_, value ? &*value : nullptr});
+    if (verdicts.empty())
+      return;
+    int index = call.viaMacro && api.spelledArg >= 0 ? api.spelledArg : api.arg;
+    std::string evidence = api.arg < 0 ? call.name + "()"
+                           : index >= 0 && static_cast<size_t>(index) < call.args.size()
+                               ? call.args[static_cast<size_t>(index)]
+                               : std::string();
+    Site site{&mainInfo(), call.line, call.column, call.offset};
+    emitVerdicts(site, api, verdicts, call.name, evidence, value ? &*value : nullptr, "medium");
+  }
+
+  // The argument index a lost call's model reads, for the value and the
+  // `when` condition (a macro implies its condition).
+  static int valueIndex(const LostCall &c) {
+    return c.viaMacro && c.api->spelledArg >= 0 ? c.api->spelledArg : c.api->arg;
+  }
+  static int conditionIndex(const LostCall &c) {
+    return c.viaMacro || !c.api->when ? -1 : static_cast<int>(c.api->when->arg);
+  }
+
+private:
+  FileInfo &mainInfo() {
+    for (auto &[name, info] : files_)
+      if (info.display == job_.displayPath && info.inScope)
+        return info;
+    CXCursor tuCursor = clang_getTranslationUnitCursor(tu_);
+    (void)tuCursor;
+    std::string name = str(clang_getFileName(mainFile_));
+    FileInfo info;
+    info.inScope = true;
+    info.display = job_.displayPath;
+    size_t size = 0;
+    const char *data = clang_getFileContents(tu_, mainFile_, &size);
+    if (data)
+      info.contents.assign(data, size);
+    return files_[name] = std::move(info);
   }
 
   // The fingerprint basis of the line holding `offset`: a hash of its text
@@ -600,12 +800,11 @@ private:
     return file.lineBasis[begin] = llvm::toHex(digest, true);
   }
 
-  void emit(CXCursor where, const std::string &ruleId, const ApiModel &api,
+  void emit(const Site &site, const std::string &ruleId, const ApiModel &api,
             const std::string &message, const std::string &evidence, const std::string &value,
             const std::string &confidence) {
-    unsigned line = 0, column = 0, offset = 0;
-    clang_getExpansionLocation(clang_getCursorLocation(where), nullptr, &line, &column, &offset);
-    FileInfo &file = fileOf(where);
+    unsigned line = site.line, column = site.column, offset = site.offset;
+    FileInfo &file = *site.file;
     const RuleInfo *rule = kb_.rule(ruleId);
     Finding f;
     f.ruleId = ruleId;
@@ -657,6 +856,85 @@ std::string describeError(CXErrorCode code) {
 }
 
 } // namespace
+
+// Calls the AST lost to errors (an argument of a type from a missing
+// header): found in the file's tokens, their arguments evaluated by the
+// compiler in a probe -- the file again, with one constant per argument
+// appended (`static const __auto_type __tlsfloor_probe_0 = (TLS1_VERSION);`).
+static void recoverLostCalls(Visit &visit, const SourceJob &job,
+                             const std::vector<const char *> &argv,
+                             const std::vector<CXUnsavedFile> &unsaved,
+                             const std::vector<std::string> &command) {
+  std::vector<Visit::LostCall> lost = visit.lostCalls();
+  if (lost.empty())
+    return;
+  bool cxx = false;
+  for (size_t i = 0; i < command.size(); ++i)
+    cxx = cxx || command[i] == "clang++" || llvm::StringRef(command[i]).starts_with("-xc++") ||
+          (command[i] == "-x" && i + 1 < command.size() &&
+           llvm::StringRef(command[i + 1]).starts_with("c++"));
+  auto buf = llvm::MemoryBuffer::getFile(job.absolutePath, /*IsText=*/true);
+  if (!buf)
+    return;
+  std::string probe = (*buf)->getBuffer().str() + "\n";
+  std::map<std::pair<size_t, int>, unsigned> slot; // (lost call, arg) -> probe number
+  unsigned count = 0;
+  for (size_t c = 0; c < lost.size(); ++c)
+    for (int index : {Visit::valueIndex(lost[c]), Visit::conditionIndex(lost[c])}) {
+      if (index < 0 || static_cast<size_t>(index) >= lost[c].args.size())
+        continue;
+      slot[{c, index}] = count;
+      probe += std::string(cxx ? "static const auto" : "static const __auto_type") +
+               " __tlsfloor_probe_" + std::to_string(count++) + " = " +
+               lost[c].args[static_cast<size_t>(index)] + ";\n";
+    }
+  std::vector<CXUnsavedFile> files = unsaved;
+  files.push_back({job.absolutePath.c_str(), probe.c_str(), static_cast<unsigned long>(probe.size())});
+  std::unique_ptr<void, IndexDeleter> index(clang_createIndex(0, 0));
+  CXTranslationUnit raw = nullptr;
+  if (clang_parseTranslationUnit2FullArgv(index.get(), nullptr, argv.data(),
+                                          static_cast<int>(argv.size()), files.data(),
+                                          static_cast<unsigned>(files.size()),
+                                          CXTranslationUnit_KeepGoing, &raw) != CXError_Success ||
+      !raw)
+    return;
+  std::unique_ptr<CXTranslationUnitImpl, TuDeleter> tu(raw);
+  struct Collect {
+    CXTranslationUnit tu;
+    std::map<unsigned, EvalValue> values;
+  } collect{raw, {}};
+  clang_visitChildren(
+      clang_getTranslationUnitCursor(raw),
+      [](CXCursor c, CXCursor, CXClientData d) {
+        auto *col = static_cast<Collect *>(d);
+        if (clang_getCursorKind(c) != CXCursor_VarDecl)
+          return CXChildVisit_Continue;
+        std::string spelled = str(clang_getCursorSpelling(c));
+        llvm::StringRef name(spelled);
+        unsigned number = 0;
+        if (!name.consume_front("__tlsfloor_probe_") || name.getAsInteger(10, number))
+          return CXChildVisit_Continue;
+        CXCursor init = clang_Cursor_getVarDeclInitializer(c);
+        if (clang_Cursor_isNull(init))
+          return CXChildVisit_Continue;
+        if (auto v = evaluate(col->tu, init, c)) {
+          v->via.clear();
+          col->values[number] = *v;
+        }
+        return CXChildVisit_Continue;
+      },
+      &collect);
+  auto valueOf = [&](size_t c, int index) -> std::optional<EvalValue> {
+    auto it = slot.find({c, index});
+    if (it == slot.end())
+      return std::nullopt;
+    auto v = collect.values.find(it->second);
+    return v == collect.values.end() ? std::nullopt : std::optional<EvalValue>(v->second);
+  };
+  for (size_t c = 0; c < lost.size(); ++c)
+    visit.reportLost(lost[c], valueOf(c, Visit::conditionIndex(lost[c])),
+                     valueOf(c, Visit::valueIndex(lost[c])));
+}
 
 // Where the built-in declarations live: a directory that exists only in
 // the parser's view (unsaved files), searched after every real one.
@@ -788,6 +1066,8 @@ AnalysisResult Analyzer::analyze(const SourceJob &job) const {
 
   Visit visit(rawTu, job, kb_, sinks_, options_.floor, options_.projectRoot, result);
   visit.run();
+  if (errors)
+    recoverLostCalls(visit, job, argv, unsaved, command);
   visit.applySuppressions();
   if (tolerated || usedShims)
     for (Finding &f : result.findings)

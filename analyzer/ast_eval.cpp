@@ -247,6 +247,8 @@ std::optional<EvalValue> evaluateDepth(CXTranslationUnit tu, CXCursor expr, CXCu
     return std::nullopt;
   CXCursor bare = strip(expr);
   std::optional<EvalValue> v = evaluateConstant(expr);
+  if (!v && !clang_equalCursors(bare, expr))
+    v = evaluateConstant(bare); // ("text") and decayed literals: the literal itself
   if (auto e = referenced(bare, CXCursor_EnumConstantDecl)) {
     if (!v) {
       v = EvalValue{};
