@@ -50,13 +50,15 @@ Analyzer::Analyzer(const patterns::KnowledgeBase &kb, AnalyzerOptions options)
   }
 }
 
+// The first 64 KiB of a file, to choose how to parse it (never a value).
+static std::string head(const std::string &path) {
+  auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  return buf ? (*buf)->getBuffer().take_front(1 << 16).str() : std::string();
+}
+
 // A `.h` file is C unless it shows C++ (a header is parsed on its own as
 // pre-commit hooks pass it); the other header endings are C++.
-static bool looksLikeCxx(const std::string &path) {
-  auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
-  if (!buf)
-    return false;
-  llvm::StringRef text = (*buf)->getBuffer().take_front(1 << 16);
+static bool looksLikeCxx(llvm::StringRef text) {
   for (llvm::StringRef word : {"namespace ", "class ", "template <", "template<", "public:",
                                "private:", "std::", "constexpr "})
     if (text.contains(word))
@@ -64,12 +66,42 @@ static bool looksLikeCxx(const std::string &path) {
   return false;
 }
 
-std::vector<std::string> Analyzer::defaultCommand(const std::string &path) {
+// Windows TLS code (SChannel, WinHTTP) parses against the MinGW-w64 headers
+// with a Windows target, chosen when the file includes a Windows header.
+static bool includesWindowsHeaders(llvm::StringRef text) {
+  std::string lower = text.lower();
+  for (const char *h : {"<windows.h>", "<schannel.h>", "<winhttp.h>", "<sspi.h>", "<security.h>",
+                        "<wincrypt.h>", "<winsock2.h>", "\"windows.h\""})
+    if (llvm::StringRef(lower).contains(h))
+      return true;
+  return false;
+}
+
+static const char kMingwTarget[] = "x86_64-w64-mingw32";
+static const char kMingwIncludes[] = "/usr/x86_64-w64-mingw32/include";
+
+std::vector<std::string> Analyzer::defaultCommand(const std::string &path, bool systemHeaders) {
+  std::string text = head(path);
   bool header = isHeaderPath(path);
   bool cxx = isCxxSourcePath(path) ||
-             (header && (llvm::sys::path::extension(path) != ".h" || looksLikeCxx(path)));
+             (header && (llvm::sys::path::extension(path) != ".h" || looksLikeCxx(text)));
   std::vector<std::string> cmd = cxx ? std::vector<std::string>{"clang++", "-xc++", "-std=gnu++17"}
                                      : std::vector<std::string>{"clang", "-xc", "-std=gnu17"};
+  if (includesWindowsHeaders(text)) {
+    cmd.push_back(std::string("--target=") + kMingwTarget);
+    // libclang finds its own headers (x86intrin.h...) for the host target
+    // only; the MinGW headers include them too.
+    if (llvm::sys::fs::is_directory(TLSFLOOR_CLANG_RESOURCE_DIR)) {
+      cmd.push_back("-resource-dir");
+      cmd.push_back(TLSFLOOR_CLANG_RESOURCE_DIR);
+    }
+    if (systemHeaders && llvm::sys::fs::is_directory(kMingwIncludes)) {
+      cmd.push_back("-isystem");
+      cmd.push_back(kMingwIncludes);
+    }
+  }
+  if (!systemHeaders)
+    cmd.push_back("-nostdlibinc");
   return cmd;
 }
 
@@ -943,9 +975,8 @@ static const char kShimDir[] = "/tlsfloor-builtin-headers";
 AnalysisResult Analyzer::analyze(const SourceJob &job) const {
   AnalysisResult result;
   bool noBuild = job.command.empty();
-  std::vector<std::string> command = noBuild ? defaultCommand(job.absolutePath) : job.command;
-  if (noBuild && options_.noSystemHeaders)
-    command.push_back("-nostdlibinc");
+  std::vector<std::string> command =
+      noBuild ? defaultCommand(job.absolutePath, !options_.noSystemHeaders) : job.command;
   // Warnings are not ours to report and -Werror must not turn a deprecation
   // into a "parse failure".
   command.push_back("-w");

@@ -10,6 +10,10 @@ packages=(
   libssl-dev                    # OpenSSL headers the fixtures include; libssl3 for tests
   util-linux                    # setpriv, used by the permission test when run as root
   clang-19 llvm-19 libclang-rt-19-dev  # sanitizer + libFuzzer build; Mach-O/COFF test objects, llvm-lipo
+  # Real headers the source fixtures are also checked against (issue #6):
+  libgnutls28-dev libmbedtls-dev libwolfssl-dev libcurl4-openssl-dev libboost-dev
+  qtbase5-dev libpoco-dev libnss3-dev libbotan-2-dev libwebsockets-dev
+  libpaho-mqtt-dev libmosquitto-dev mingw-w64-x86-64-dev
 )
 
 missing=()

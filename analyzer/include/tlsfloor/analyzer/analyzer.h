@@ -61,8 +61,11 @@ public:
   // Thread-safe: each call owns its libclang index and translation unit.
   AnalysisResult analyze(const SourceJob &job) const;
 
-  // The default command used when no compile database entry exists.
-  static std::vector<std::string> defaultCommand(const std::string &path);
+  // The command used when no compile database entry exists: C or C++ by
+  // the file's ending (and, for .h, its content); a Windows target with the
+  // MinGW-w64 headers when it includes Windows headers; with
+  // `systemHeaders` false, no system include directories at all.
+  static std::vector<std::string> defaultCommand(const std::string &path, bool systemHeaders);
 
 private:
   const patterns::KnowledgeBase &kb_;
