@@ -357,6 +357,19 @@ private:
       if (ck != CXCursor_FunctionDecl && ck != CXCursor_CXXMethod && ck != CXCursor_Constructor &&
           ck != CXCursor_FunctionTemplate)
         return;
+      // `params.cipherList = "..."` on a class-type field is a call of its
+      // operator=: a field write all the same.
+      if (ck == CXCursor_CXXMethod && str(clang_getCursorSpelling(callee)) == "operator=") {
+        std::vector<CXCursor> kids = children(call);
+        if (kids.size() >= 2) {
+          CXCursor lhs = kids[kids.size() - 2];
+          while (clang_getCursorKind(lhs) == CXCursor_UnexposedExpr && !children(lhs).empty())
+            lhs = children(lhs)[0];
+          if (clang_getCursorKind(lhs) == CXCursor_MemberRefExpr)
+            fieldWrite(call, clang_getCursorReferenced(lhs), kids.back());
+        }
+        return;
+      }
       int n = clang_Cursor_getNumArguments(call);
       for (int i = 0; i < n; ++i)
         args.push_back(clang_Cursor_getArgument(call, static_cast<unsigned>(i)));

@@ -257,8 +257,19 @@ std::optional<EvalValue> evaluateDepth(CXTranslationUnit tu, CXCursor expr, CXCu
     v->enumerator = str(clang_getCursorSpelling(*e));
     return v;
   }
-  if (v)
+  if (v && !referenced(bare, CXCursor_VarDecl))
     return v;
+  if (v) {
+    // A constant variable: its initialiser says which enumerator it holds
+    // (`const QSsl::SslProtocol p = QSsl::TlsV1_1OrLater;`).
+    auto var = referenced(bare, CXCursor_VarDecl);
+    CXCursor init = clang_Cursor_getVarDeclInitializer(*var);
+    if (!clang_Cursor_isNull(init))
+      if (auto inner = evaluateDepth(tu, init, use, depth + 1))
+        if (!inner->enumerator.empty() && inner->integer == v->integer)
+          v->enumerator = inner->enumerator;
+    return v;
+  }
   if (clang_getCursorKind(bare) == CXCursor_UnaryOperator &&
       clang_getCursorUnaryOperatorKind(bare) == CXUnaryOperator_AddrOf) {
     std::vector<CXCursor> kids = children(bare);

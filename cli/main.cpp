@@ -107,7 +107,7 @@ int main(int argc, char **argv) {
 
   std::vector<std::string> paths;
   std::string compileDir, format = "text", output, minTls = "1.2", failOn = "warning";
-  std::vector<std::string> packs;
+  std::vector<std::string> packs, removeArgs, queryDrivers;
   unsigned jobs = 0, timeout = 120;
   uint64_t memoryMiB = 4096;
   bool verbose = false, noSystemHeaders = false;
@@ -133,6 +133,14 @@ int main(int argc, char **argv) {
   scan->add_option("--memory-limit", memoryMiB, "Memory budget per input in MiB (0 = none)")
       ->capture_default_str();
   scan->add_flag("-v,--verbose", verbose, "Also report which compile flags were dropped");
+  scan->add_option("--remove-arg", removeArgs,
+                   "Drop this compile-database argument too (a trailing * matches a prefix); "
+                   "repeatable")
+      ->allow_extra_args(false);
+  scan->add_option("--query-driver", queryDrivers,
+                   "Run compilers matching this glob (e.g. '/opt/*/bin/*-gcc') to ask for their "
+                   "include directories and target; repeatable. Opt-in: this executes them")
+      ->allow_extra_args(false);
   scan->add_flag("--no-system-headers", noSystemHeaders,
                  "Parse files without a compile command with no system include directories "
                  "(as on a machine without the libraries' SDKs: built-in declarations only)");
@@ -180,6 +188,8 @@ int main(int argc, char **argv) {
     options.outputPath = output;
     options.verbose = verbose;
     options.noSystemHeaders = noSystemHeaders;
+    options.removeArgs = removeArgs;
+    options.queryDrivers = queryDrivers;
     report = driver::runScan(options, kb, error);
     if (!error.empty())
       return fail(error);

@@ -13,6 +13,9 @@ struct CompileEntry {
   std::string directory;
   std::vector<std::string> command; // filtered: "clang"/"clang++" + kept flags
   std::vector<std::string> dropped; // arguments the filter removed
+  std::string compiler;             // the database's compiler, as written (never run,
+                                    // unless it matches the user's --query-driver)
+  bool cxx = false;
 };
 
 // Keyed by the absolute, dot-free path of the source file.
@@ -31,6 +34,15 @@ bool loadCompileDb(const std::string &dir, const std::vector<std::string> &proje
 bool parseCompileDb(const std::string &text, const std::string &dbDir,
                     const std::vector<std::string> &projectRoots, CompileDb &db,
                     std::string &error);
+
+// --remove-arg: drops kept arguments equal to a pattern, or starting with it
+// when the pattern ends in '*'.
+void removeArguments(CompileDb &db, const std::vector<std::string> &patterns);
+
+// --query-driver: for entries whose compiler matches one of `globs`, asks that
+// compiler (run with a time limit, output bounded) for its system include
+// directories and target, and adds them. Returns one note per compiler.
+std::vector<std::string> queryDrivers(CompileDb &db, const std::vector<std::string> &globs);
 
 // True when `text` nests JSON arrays/objects no deeper than `limit` (LLVM's
 // parser recurses once per level).

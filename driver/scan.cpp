@@ -230,6 +230,9 @@ ScanReport runScan(const ScanOptions &options, const patterns::KnowledgeBase &kb
   CompileDb db;
   if (!loadDatabase(options, cwd, roots, db, report, configError))
     return report;
+  removeArguments(db, options.removeArgs);
+  for (const std::string &note : queryDrivers(db, options.queryDrivers))
+    report.diagnostics.push_back({Diagnostic::Kind::Info, "--query-driver", note});
 
   Collector collector(cwd, report);
   if (options.paths.empty())

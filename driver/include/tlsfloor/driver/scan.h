@@ -34,6 +34,11 @@ struct ScanOptions {
   // Files without a compile command are parsed with no system include
   // directories: what a machine without the libraries' SDKs sees.
   bool noSystemHeaders = false;
+  // Compile-database arguments to drop beyond the allow-list ("-mfoo", "-mbar*").
+  std::vector<std::string> removeArgs;
+  // Compilers (globs over the database's compiler path) that may be run to
+  // ask for their include directories and target (opt-in: this executes them).
+  std::vector<std::string> queryDrivers;
 };
 
 enum class InputKind { Source, Binary, Skip };
