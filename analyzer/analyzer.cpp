@@ -442,7 +442,8 @@ private:
         unresolved(where, *api);
         continue;
       }
-      report(where, str(clang_getCursorSpelling(field)), *api, &*value, "");
+      report(where, qualifiedName(field), *api, &*value, "", valueExpr,
+             clang_getCursorKind(where) == CXCursor_CompoundAssignOperator);
     }
   }
 
@@ -573,22 +574,24 @@ private:
   }
 
   void report(CXCursor where, const std::string &callee, const ApiModel &api,
-              const EvalValue *value, const std::string &confidence) {
+              const EvalValue *value, const std::string &confidence,
+              CXCursor valueExpr = clang_getNullCursor(), bool partial = false) {
     EffectHandler handler = findEffect(api.effect);
     if (!handler)
       return;
-    std::vector<Verdict> verdicts = handler(EffectInput{api, kb_, floor_, value});
+    std::vector<Verdict> verdicts = handler(EffectInput{api, kb_, floor_, value, partial});
     if (verdicts.empty())
       return;
     bool isCall = clang_getCursorKind(where) == CXCursor_CallExpr;
     const MacroUse *macro = isCall ? macroAt(where) : nullptr;
     bool knownMacro = macro && std::find(api.macros.begin(), api.macros.end(), macro->name) !=
                                    api.macros.end();
-    std::string shown = knownMacro ? macro->name : callee;
+    // The name the user wrote (a macro the pack knows), else the call's
+    // model name when a condition picks it out of a generic call
+    // ("SSL_CTX_ctrl(SSL_CTRL_SET_MIN_PROTO_VERSION)"), else the callee.
+    std::string shown = knownMacro ? macro->name : api.when ? api.api : callee;
     if (macro && !knownMacro)
       shown += " (via macro " + macro->name + ")";
-    else if (!knownMacro && api.when && api.when->equals)
-      shown += " with command " + std::to_string(*api.when->equals);
 
     std::string evidence;
     if (!value) {
@@ -602,12 +605,8 @@ private:
         auto args = spelledArguments(tu_, written);
         if (spelledIndex >= 0 && spelledIndex < static_cast<int>(args.size()))
           evidence = args[static_cast<size_t>(spelledIndex)];
-      } else if (!isCall && clang_getCursorKind(where) != CXCursor_CXXMethod) {
-        std::string text = spell(tu_, clang_getCursorExtent(where));
-        size_t eq = text.rfind('=');
-        evidence = eq == std::string::npos ? text : text.substr(eq + 1);
-        while (!evidence.empty() && evidence.front() == ' ')
-          evidence.erase(0, 1);
+      } else if (!clang_Cursor_isNull(valueExpr) && fileOf(valueExpr).inScope) {
+        evidence = spell(tu_, clang_getCursorExtent(valueExpr));
       }
       if (!value->via.empty())
         evidence += evidence.empty() ? value->via : " (" + value->via + ")";
@@ -781,7 +780,8 @@ public:
     EffectHandler handler = findEffect(api.effect);
     if (!handler)
       return;
-    std::vector<Verdict> verdicts = handler(EffectInput{api, kb_, floor_, value ? &*value : nullptr});
+    std::vector<Verdict> verdicts =
+        handler(EffectInput{api, kb_, floor_, value ? &*value : nullptr, false});
     if (verdicts.empty())
       return;
     int index = call.viaMacro && api.spelledArg >= 0 ? api.spelledArg : api.arg;

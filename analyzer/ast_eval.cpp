@@ -140,7 +140,11 @@ CXChildVisitResult findWrites(CXCursor c, CXCursor, CXClientData data) {
     for (int i = 0; i < n; ++i) {
       if (!refersTo(clang_Cursor_getArgument(c, static_cast<unsigned>(i)), search->var))
         continue;
-      CXType param = clang_getArgType(clang_getCursorType(callee), static_cast<unsigned>(i));
+      CXType fnType = clang_getCursorType(callee);
+      int declared = clang_getNumArgTypes(fnType);
+      if (declared >= 0 && i >= declared && clang_isFunctionTypeVariadic(fnType))
+        continue; // passed through `...`: by value
+      CXType param = clang_getArgType(fnType, static_cast<unsigned>(i));
       if (param.kind == CXType_Invalid || nonConstReference(param))
         search->writes.push_back({c});
     }
@@ -278,7 +282,10 @@ std::optional<EvalValue> evaluateDepth(CXTranslationUnit tu, CXCursor expr, CXCu
   auto var = referenced(bare, CXCursor_VarDecl);
   if (!var)
     return std::nullopt;
-  bool isConst = clang_isConstQualifiedType(clang_getCursorType(*var));
+  CXType varType = clang_getCursorType(*var);
+  bool isConst = clang_isConstQualifiedType(varType) ||
+                 (clang_getArrayElementType(varType).kind != CXType_Invalid &&
+                  clang_isConstQualifiedType(clang_getArrayElementType(varType)));
   std::optional<EvalValue> inner;
   if (isConst) {
     CXCursor init = clang_Cursor_getVarDeclInitializer(*var);
@@ -336,7 +343,8 @@ static std::vector<std::string> tokens(CXTranslationUnit tu, CXSourceRange range
   std::vector<std::string> out;
   out.reserve(n);
   for (unsigned i = 0; i < n; ++i)
-    out.push_back(str(clang_getTokenSpelling(tu, toks[i])));
+    if (clang_getTokenKind(toks[i]) != CXToken_Comment)
+      out.push_back(str(clang_getTokenSpelling(tu, toks[i])));
   if (toks)
     clang_disposeTokens(tu, toks, n);
   return out;

@@ -1,5 +1,6 @@
 #include "effects.h"
 
+#include <algorithm>
 #include <map>
 
 #include "llvm/ADT/StringExtras.h"
@@ -99,10 +100,14 @@ std::vector<Verdict> protocolChoice(const EffectInput &in) {
 template <typename Pick>
 Verdict bits(const Scale &scale, uint64_t mask, const char *family, Pick pick) {
   Verdict out{family, "", "", ""};
+  std::vector<Protocol> seen; // client and server bits name one protocol twice
   for (const ScaleEntry &e : scale.entries) {
     if (e.value == 0 || (mask & e.value) != e.value || !e.parsed || !pick(*e.parsed))
       continue;
     out.valueName += (out.valueName.empty() ? "" : " | ") + e.name;
+    if (std::find(seen.begin(), seen.end(), *e.parsed) != seen.end())
+      continue;
+    seen.push_back(*e.parsed);
     out.protocol += (out.protocol.empty() ? "" : ", ") + name(*e.parsed);
   }
   if (!out.valueName.empty())
@@ -140,7 +145,7 @@ std::vector<Verdict> enablesBits(const EffectInput &in) {
   std::vector<Verdict> out;
   Verdict legacy = bits(*s, mask, "floor", [&](Protocol p) { return belowFloor(p, in.floor); });
   Verdict modern = bits(*s, mask, "cap", [&](Protocol p) { return !belowFloor(p, in.floor); });
-  if (!legacy.valueName.empty() && modern.valueName.empty()) {
+  if (!legacy.valueName.empty() && modern.valueName.empty() && !in.partial) {
     legacy.family = "cap";
     return {legacy};
   }
@@ -232,8 +237,7 @@ std::vector<Verdict> versionList(const EffectInput &in) {
   }
   std::string text = "\"" + *in.value->string + "\"";
   if (!modernOn)
-    return {{"cap", protocols.empty() ? "no version at or above the floor" : protocols, names,
-             text}};
+    return {{"cap", name(in.floor), names, text}};
   if (!legacyOn.empty())
     return {{"floor", protocols, names, text}};
   return {};

@@ -34,6 +34,8 @@ struct EffectInput {
   const patterns::KnowledgeBase &kb;
   Protocol floor;
   const EvalValue *value; // null for effects without an argument (selects, defined)
+  // The value is added to what is already there (`mask |= X`), not the whole of it.
+  bool partial = false;
 };
 
 using EffectHandler = std::vector<Verdict> (*)(const EffectInput &);
