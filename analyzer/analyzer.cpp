@@ -36,6 +36,15 @@ bool isHeaderPath(const std::string &path) {
          ext == ".inl" || ext == ".ipp" || ext == ".tcc";
 }
 
+bool isKconfigPath(const std::string &path) {
+  llvm::StringRef name = llvm::sys::path::filename(path);
+  llvm::StringRef parent = llvm::sys::path::filename(llvm::sys::path::parent_path(path));
+  return name.starts_with("sdkconfig") ||
+         (name.ends_with(".conf") &&
+          (name.starts_with("prj") || name.starts_with("overlay") || parent == "boards")) ||
+         name.ends_with("defconfig");
+}
+
 Analyzer::Analyzer(const patterns::KnowledgeBase &kb, AnalyzerOptions options)
     : kb_(kb), options_(options) {
   for (const ApiModel &api : kb_.apis()) {
@@ -1117,6 +1126,68 @@ AnalysisResult Analyzer::analyze(const SourceJob &job) const {
     for (Finding &f : result.findings)
       if (f.confidence.empty())
         f.confidence = "medium";
+  return result;
+}
+
+AnalysisResult Analyzer::analyzeConfig(const SourceJob &job) const {
+  AnalysisResult result;
+  llvm::sys::fs::file_status st;
+  if (std::error_code ec = llvm::sys::fs::status(job.absolutePath, st)) {
+    result.diagnostics.push_back({Diagnostic::Kind::Incomplete, job.displayPath,
+                                  "cannot read: " + ec.message()});
+    return result;
+  }
+  if (st.getSize() > (16u << 20)) {
+    result.diagnostics.push_back({Diagnostic::Kind::Incomplete, job.displayPath,
+                                  "configuration file larger than 16 MiB; not read"});
+    return result;
+  }
+  auto buf = llvm::MemoryBuffer::getFile(job.absolutePath, /*IsText=*/true);
+  if (!buf) {
+    result.diagnostics.push_back({Diagnostic::Kind::Incomplete, job.displayPath,
+                                  "cannot read: " + buf.getError().message()});
+    return result;
+  }
+  llvm::StringRef rest = (*buf)->getBuffer();
+  for (unsigned line = 1; !rest.empty(); ++line) {
+    auto [raw, tail] = rest.split('\n');
+    rest = tail;
+    llvm::StringRef l = raw.trim();
+    if (l.starts_with("#")) // "# CONFIG_X is not set": off
+      continue;
+    auto [name, value] = l.split('=');
+    value = value.split('#').first.trim().trim('"'); // a trailing comment is not the value
+    if (!name.starts_with("CONFIG_") || !(value == "y" || value == "1"))
+      continue;
+    auto it = sinks_.defines.find(name.trim().str());
+    if (it == sinks_.defines.end())
+      continue;
+    for (const ApiModel *api : it->second) {
+      EffectHandler handler = findEffect(api->effect);
+      if (!handler)
+        continue;
+      for (const Verdict &v : handler(EffectInput{*api, kb_, options_.floor, nullptr, false})) {
+        std::string ruleId = api->ruleFor(v.family);
+        const RuleInfo *rule = kb_.rule(ruleId);
+        Finding f;
+        f.ruleId = ruleId;
+        f.severity = rule ? rule->severity : Severity::Warning;
+        f.message = patterns::expandTemplate(
+            kb_.messageTemplate(ruleId), {{"api", name.trim().str()},
+                                          {"floor", std::string(protocolName(options_.floor))},
+                                          {"protocol", v.protocol},
+                                          {"value", v.valueName},
+                                          {"spelling", l.str()}});
+        f.location.chain = {job.displayPath};
+        f.location.line = line;
+        f.location.column = static_cast<unsigned>(raw.find(name.front())) + 1;
+        f.evidence = (name.trim() + "=" + value).str();
+        f.fixHint = api->fix;
+        f.fingerprintBasis = f.evidence;
+        result.findings.push_back(std::move(f));
+      }
+    }
+  }
   return result;
 }
 

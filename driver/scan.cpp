@@ -20,6 +20,8 @@ InputKind classify(const std::string &file, llvm::StringRef head) {
   if (analyzer::isCSourcePath(file) || analyzer::isCxxSourcePath(file) ||
       analyzer::isHeaderPath(file))
     return InputKind::Source;
+  if (analyzer::isKconfigPath(file) && head.find('\0') == llvm::StringRef::npos)
+    return InputKind::Config;
   if (binscan::looksLikeObjectFile(head))
     return InputKind::Binary;
   if (head.find('\0') != llvm::StringRef::npos)
@@ -255,7 +257,9 @@ ScanReport runScan(const ScanOptions &options, const patterns::KnowledgeBase &kb
   std::set<std::string> dropped;
   for (const Job &job : jobs) {
     WorkItem item;
-    item.kind = job.kind == InputKind::Source ? WorkItem::Kind::Source : WorkItem::Kind::Binary;
+    item.kind = job.kind == InputKind::Source   ? WorkItem::Kind::Source
+                : job.kind == InputKind::Config ? WorkItem::Kind::Config
+                                                : WorkItem::Kind::Binary;
     item.display = job.display;
     item.path = job.absolute;
     item.size = job.size;
@@ -287,7 +291,7 @@ ScanReport runScan(const ScanOptions &options, const patterns::KnowledgeBase &kb
   pool.init = workerInit(options, cwd);
   std::vector<WorkResult> results = runInWorkers(items, pool);
   for (size_t i = 0; i < jobs.size(); ++i) {
-    if (jobs[i].kind == InputKind::Source)
+    if (jobs[i].kind != InputKind::Binary)
       ++report.stats.sourceFiles;
     else
       ++report.stats.binaryFiles;

@@ -98,6 +98,10 @@ WorkResult runJob(const llvm::json::Object &job, const analyzer::Analyzer &analy
     out.diagnostics = std::move(r.diagnostics);
     out.unresolved = std::move(r.unresolved);
     out.suppressed = r.suppressed;
+  } else if (stringAt(job, "kind") == "config") {
+    analyzer::AnalysisResult r = analyzer.analyzeConfig({display, path, {}, {}});
+    out.findings = std::move(r.findings);
+    out.diagnostics = std::move(r.diagnostics);
   } else {
     binscan::BinaryResult r = scanner.scanFile({display}, path);
     out.findings = std::move(r.findings);

@@ -141,7 +141,10 @@ std::string encodeJob(const WorkItem &item) {
   llvm::json::Array command;
   for (const std::string &a : item.command)
     command.push_back(transport::utf8(a));
-  llvm::json::Object job{{"kind", item.kind == WorkItem::Kind::Source ? "source" : "binary"},
+  const char *kind = item.kind == WorkItem::Kind::Source   ? "source"
+                     : item.kind == WorkItem::Kind::Config ? "config"
+                                                           : "binary";
+  llvm::json::Object job{{"kind", kind},
                          {"display", transport::utf8(item.display)},
                          {"path", transport::utf8(item.path)},
                          {"size", static_cast<int64_t>(item.size)},

@@ -15,7 +15,7 @@
 namespace tlsfloor::driver {
 
 struct WorkItem {
-  enum class Kind { Source, Binary } kind = Kind::Source;
+  enum class Kind { Source, Config, Binary } kind = Kind::Source;
   std::string display;              // reported path
   std::string path;                 // opened path
   uint64_t size = 0;                // file size (binaries are mapped: part of the budget)

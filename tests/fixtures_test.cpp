@@ -29,7 +29,9 @@ struct Expected {
 
 bool isFixtureSource(llvm::StringRef path) {
   llvm::StringRef ext = llvm::sys::path::extension(path);
-  return ext == ".c" || ext == ".cpp" || ext == ".cc" || ext == ".h" || ext == ".hpp";
+  llvm::StringRef name = llvm::sys::path::filename(path);
+  return ext == ".c" || ext == ".cpp" || ext == ".cc" || ext == ".h" || ext == ".hpp" ||
+         name.starts_with("sdkconfig") || name.ends_with(".conf");
 }
 
 std::vector<Expected> annotationsUnder(const std::string &relDir, bool withHeaders,

@@ -61,6 +61,11 @@ public:
   // Thread-safe: each call owns its libclang index and translation unit.
   AnalysisResult analyze(const SourceJob &job) const;
 
+  // A Kconfig output (ESP-IDF `sdkconfig`, Zephyr `prj.conf`): `CONFIG_X=y`
+  // lines are the same build-time switches as `#define CONFIG_X 1` in the
+  // generated header, and reported where they are set.
+  AnalysisResult analyzeConfig(const SourceJob &job) const;
+
   // The command used when no compile database entry exists: C or C++ by
   // the file's ending (and, for .h, its content); a Windows target with the
   // MinGW-w64 headers when it includes Windows headers; with
@@ -77,5 +82,8 @@ bool isCSourcePath(const std::string &path);
 bool isCxxSourcePath(const std::string &path);
 // .h .hpp .hh .hxx .h++ .inl .ipp .tcc: analysed on their own too.
 bool isHeaderPath(const std::string &path);
+// sdkconfig, sdkconfig.defaults*, prj*.conf, overlay*.conf, *defconfig,
+// boards/*.conf: Kconfig settings files.
+bool isKconfigPath(const std::string &path);
 
 } // namespace tlsfloor::analyzer

@@ -41,7 +41,7 @@ struct ScanOptions {
   std::vector<std::string> queryDrivers;
 };
 
-enum class InputKind { Source, Binary, Skip };
+enum class InputKind { Source, Config, Binary, Skip };
 
 // Classifies a file: C/C++ sources by extension; object files by magic;
 // other non-text content (a NUL in the first block) as a raw blob.
