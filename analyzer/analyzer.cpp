@@ -330,11 +330,194 @@ private:
     case CXCursor_CXXMethod:
       self->onMethod(c);
       break;
+    case CXCursor_VarDecl: {
+      CXCursor init = clang_Cursor_getVarDeclInitializer(c);
+      if (!clang_Cursor_isNull(init))
+        self->bind(stripExpr(init), c);
+      break;
+    }
     default:
       break;
     }
     return CXChildVisit_Recurse;
   }
+
+  // --- objects and their floors (no-floor notes) -----------------------------
+
+  // The variable (or parameter) an expression names, if any.
+  static std::optional<CXCursor> objectDecl(CXCursor expr) {
+    CXCursor bare = stripExpr(expr);
+    if (clang_getCursorKind(bare) == CXCursor_UnaryOperator)
+      if (auto kids = children(bare); !kids.empty())
+        bare = stripExpr(kids[0]);
+    if (clang_getCursorKind(bare) != CXCursor_DeclRefExpr)
+      return std::nullopt;
+    CXCursor ref = clang_getCursorReferenced(bare);
+    CXCursorKind k = clang_getCursorKind(ref);
+    if (k != CXCursor_VarDecl && k != CXCursor_ParmDecl)
+      return std::nullopt;
+    return ref;
+  }
+
+  static bool same(CXCursor a, CXCursor b) {
+    return clang_equalCursors(clang_getCanonicalCursor(a), clang_getCanonicalCursor(b));
+  }
+
+  // `x = create(...)` / `T x = create(...)` / `T x(args)`: the object a call makes.
+  void bind(CXCursor call, CXCursor var) {
+    if (clang_getCursorKind(call) == CXCursor_CallExpr)
+      bindings_[locationKey(clang_getCursorLocation(call))] = var;
+  }
+
+  // A call that gives its object a minimum (any value: a legacy one is
+  // reported by its own rule), or options removing every legacy version.
+  bool setsFloor(const ApiModel &api, const EvalValue *value) const {
+    if (api.effect == "sets-min" || api.effect == "packed-min-max" ||
+        api.effect == "version-list")
+      return true;
+    if (api.effect == "disables-bits" && value && value->integer) {
+      const patterns::Scale *scale = kb_.scale(api.scale);
+      if (!scale)
+        return false;
+      bool any = false;
+      for (const patterns::ScaleEntry &e : scale->entries) {
+        if (!e.parsed || !belowFloor(*e.parsed, floor_) ||
+            protocolRank(*e.parsed) < protocolRank(Protocol::TLS1_0) || e.value == 0)
+          continue;
+        any = true;
+        if ((*value->integer & e.value) != e.value)
+          return false;
+      }
+      return any;
+    }
+    return false;
+  }
+
+  // The object a call acts on: `obj.method(...)` or its first argument.
+  static std::optional<CXCursor> callObject(CXCursor call, const std::vector<CXCursor> &args) {
+    std::vector<CXCursor> kids = children(call);
+    if (!kids.empty() && clang_getCursorKind(kids[0]) == CXCursor_MemberRefExpr) {
+      std::vector<CXCursor> member = children(kids[0]);
+      if (!member.empty())
+        return objectDecl(member[0]);
+    }
+    return args.empty() ? std::nullopt : objectDecl(args[0]);
+  }
+
+  struct Creation {
+    CXCursor call;
+    const ApiModel *api;
+    Verdict verdict;
+    std::string shown, evidence;
+  };
+
+  // Whether `var` (a local of `fn`) gets a floor in `fn` or in a helper of
+  // this file it is passed to; false also when it escapes to code we cannot
+  // see (returned, stored, passed to a project function without a body here),
+  // in which case `escapes` is set.
+  bool hasFloor(CXCursor var, CXCursor fn, bool &escapes, int depth) {
+    for (const auto &[object, call] : floorCalls_)
+      if (same(object, var))
+        return true;
+    // Walk the function with parents, to see how the object is used.
+    struct Frame {
+      CXCursor node;
+      std::vector<CXCursor> path;
+    };
+    std::vector<Frame> stack{{fn, {}}};
+    while (!stack.empty()) {
+      Frame f = std::move(stack.back());
+      stack.pop_back();
+      if (clang_getCursorKind(f.node) == CXCursor_DeclRefExpr &&
+          same(clang_getCursorReferenced(f.node), var)) {
+        // The nearest ancestor that is not a cast, parenthesis or `&`.
+        CXCursor child = f.node, use = clang_getNullCursor();
+        for (auto it = f.path.rbegin(); it != f.path.rend(); ++it) {
+          CXCursorKind k = clang_getCursorKind(*it);
+          if (k == CXCursor_UnexposedExpr || k == CXCursor_ParenExpr ||
+              k == CXCursor_CStyleCastExpr || k == CXCursor_CXXStaticCastExpr ||
+              k == CXCursor_CXXFunctionalCastExpr || k == CXCursor_CXXConstCastExpr ||
+              k == CXCursor_CXXReinterpretCastExpr || k == CXCursor_UnaryOperator ||
+              k == CXCursor_MemberRefExpr) {
+            child = *it;
+            continue;
+          }
+          use = *it;
+          break;
+        }
+        CXCursorKind k = clang_getCursorKind(use);
+        if (k == CXCursor_ReturnStmt || k == CXCursor_VarDecl || k == CXCursor_InitListExpr ||
+            k == CXCursor_LambdaExpr) {
+          escapes = true;
+        } else if (k == CXCursor_BinaryOperator &&
+                   clang_getCursorBinaryOperatorKind(use) == CXBinaryOperator_Assign) {
+          std::vector<CXCursor> kids = children(use);
+          if (kids.size() == 2 && !clang_equalRanges(clang_getCursorExtent(kids[0]),
+                                                     clang_getCursorExtent(child)))
+            escapes = true; // stored somewhere else
+        } else if (k == CXCursor_CallExpr &&
+                   clang_getCursorKind(clang_getCursorReferenced(use)) == CXCursor_Constructor) {
+          escapes = true; // copied or moved into another object
+        } else if (k == CXCursor_CallExpr) {
+          CXCursor callee = clang_getCursorReferenced(use);
+          CXCursor def = clang_getCursorDefinition(callee);
+          bool library = clang_Location_isInSystemHeader(clang_getCursorLocation(callee)) ||
+                         fileOf(callee).display.empty() ||
+                         llvm::StringRef(str(clang_getFileName(fileOfCursor(callee))))
+                             .starts_with("/tlsfloor-builtin-headers/");
+          if (!clang_Cursor_isNull(def) && fileOf(def).inScope && depth < 2) {
+            // A helper of this project: does it set the floor on the parameter?
+            int n = clang_Cursor_getNumArguments(use);
+            for (int i = 0; i < n; ++i) {
+              auto arg = objectDecl(clang_Cursor_getArgument(use, static_cast<unsigned>(i)));
+              if (!arg || !same(*arg, var))
+                continue;
+              CXCursor param = clang_Cursor_getArgument(def, static_cast<unsigned>(i));
+              if (!clang_Cursor_isNull(param) && hasFloor(param, def, escapes, depth + 1))
+                return true;
+            }
+          } else if (!library && !clang_Cursor_isNull(callee)) {
+            escapes = true;
+          }
+        }
+      }
+      std::vector<CXCursor> kids = children(f.node);
+      for (auto it = kids.rbegin(); it != kids.rend(); ++it) {
+        Frame next{*it, f.path};
+        next.path.push_back(f.node);
+        stack.push_back(std::move(next));
+      }
+    }
+    return false;
+  }
+
+  static CXFile fileOfCursor(CXCursor c) {
+    CXFile file = nullptr;
+    clang_getExpansionLocation(clang_getCursorLocation(c), &file, nullptr, nullptr, nullptr);
+    return file;
+  }
+
+public:
+  // Notes for version-flexible objects nothing visible gives a floor.
+  void resolveNoFloor() {
+    for (const Creation &c : creations_) {
+      auto bound = bindings_.find(locationKey(clang_getCursorLocation(c.call)));
+      if (bound == bindings_.end())
+        continue; // not kept in a local: where it goes is not visible
+      CXCursor var = bound->second;
+      CXCursor fn = clang_getCursorSemanticParent(var);
+      CXCursorKind fk = clang_getCursorKind(fn);
+      if (fk != CXCursor_FunctionDecl && fk != CXCursor_CXXMethod && fk != CXCursor_Constructor)
+        continue;
+      bool escapes = false;
+      if (hasFloor(var, fn, escapes, 0) || escapes)
+        continue;
+      Verdict v = c.verdict;
+      emitVerdicts(siteOf(c.call), *c.api, {v}, c.shown, c.evidence, nullptr, "");
+    }
+  }
+
+private:
 
   // --- sinks -----------------------------------------------------------------
 
@@ -417,6 +600,9 @@ private:
           continue; // not a compile-time value: nothing to claim
         }
       }
+      if (setsFloor(*api, value ? &*value : nullptr))
+        if (auto object = callObject(call, args))
+          floorCalls_.emplace_back(*object, call);
       report(call, str(clang_getCursorSpelling(callee)), *api, value ? &*value : nullptr,
              recovered ? "medium" : "");
     }
@@ -462,7 +648,12 @@ private:
     if (kind != CXBinaryOperator_Assign && kind != CXBinaryOperator_OrAssign)
       return;
     std::vector<CXCursor> kids = children(op);
-    if (kids.size() != 2 || clang_getCursorKind(kids[0]) != CXCursor_MemberRefExpr)
+    if (kids.size() != 2)
+      return;
+    if (kind == CXBinaryOperator_Assign)
+      if (auto var = objectDecl(kids[0]))
+        bind(stripExpr(kids[1]), *var);
+    if (clang_getCursorKind(kids[0]) != CXCursor_MemberRefExpr)
       return;
     fieldWrite(op, clang_getCursorReferenced(kids[0]), kids[1]);
   }
@@ -620,7 +811,14 @@ private:
       if (!value->via.empty())
         evidence += evidence.empty() ? value->via : " (" + value->via + ")";
     }
-    emitVerdicts(siteOf(where), api, verdicts, shown, evidence, value, confidence);
+    std::vector<Verdict> now;
+    for (const Verdict &v : verdicts) {
+      if (v.family == "nofloor")
+        creations_.push_back({where, &api, v, shown, evidence});
+      else
+        now.push_back(v);
+    }
+    emitVerdicts(siteOf(where), api, now, shown, evidence, value, confidence);
   }
 
   // Where a finding goes: file, line, column, offset.
@@ -885,6 +1083,9 @@ private:
   CXFile mainFile_ = nullptr;
   std::map<std::string, FileInfo> files_;
   std::map<std::pair<std::string, unsigned>, MacroUse> macros_;
+  std::map<std::pair<std::string, unsigned>, CXCursor> bindings_; // creating call -> variable
+  std::vector<std::pair<CXCursor, CXCursor>> floorCalls_;         // (object, call)
+  std::vector<Creation> creations_;
 };
 
 struct IndexDeleter {
@@ -1121,6 +1322,7 @@ AnalysisResult Analyzer::analyze(const SourceJob &job) const {
   visit.run();
   if (errors)
     recoverLostCalls(visit, job, argv, unsaved, command);
+  visit.resolveNoFloor();
   visit.applySuppressions();
   if (tolerated || usedShims)
     for (Finding &f : result.findings)

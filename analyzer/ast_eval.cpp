@@ -274,6 +274,16 @@ std::optional<EvalValue> evaluateDepth(CXTranslationUnit tu, CXCursor expr, CXCu
           v->enumerator = inner->enumerator;
     return v;
   }
+  if (clang_getCursorKind(bare) == CXCursor_CallExpr) {
+    // Not a constant, but which function it calls is a fact (a method
+    // returned by TLS_client_method()).
+    CXCursor callee = clang_getCursorReferenced(bare);
+    if (clang_Cursor_isNull(callee) || clang_isInvalid(clang_getCursorKind(callee)))
+      return std::nullopt;
+    EvalValue out;
+    out.callee = str(clang_getCursorSpelling(callee));
+    return out;
+  }
   if (clang_getCursorKind(bare) == CXCursor_UnaryOperator &&
       clang_getCursorUnaryOperatorKind(bare) == CXUnaryOperator_AddrOf) {
     std::vector<CXCursor> kids = children(bare);
@@ -323,6 +333,8 @@ bool isWordChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || 
 std::optional<EvalValue> evaluate(CXTranslationUnit tu, CXCursor expr, CXCursor use) {
   return evaluateDepth(tu, expr, use, 0);
 }
+
+CXCursor stripExpr(CXCursor expr) { return strip(expr); }
 
 std::vector<CXCursor> children(CXCursor c) {
   std::vector<CXCursor> out;

@@ -31,6 +31,10 @@ std::string spell(CXTranslationUnit tu, CXSourceRange range);
 // spellings {"a", "b(c, d)", "e"}. Empty when the range is not a call.
 std::vector<std::string> spelledArguments(CXTranslationUnit tu, CXSourceRange callRange);
 
+// Through implicit casts, parentheses and explicit casts to the expression
+// that carries the value.
+CXCursor stripExpr(CXCursor expr);
+
 // A cursor's children, in order.
 std::vector<CXCursor> children(CXCursor c);
 

@@ -22,7 +22,8 @@ const Scale *scaleOf(const EffectInput &in, const std::string &id) { return in.k
 // name`), by string (kind strings), or by integer.
 const ScaleEntry *entryFor(const Scale &scale, const EvalValue &v) {
   if (scale.kind == "strings")
-    return v.string ? scale.lookupName(*v.string) : nullptr;
+    return v.string ? scale.lookupName(*v.string)
+                    : v.callee.empty() ? nullptr : scale.lookupName(v.callee);
   if (scale.match == "name")
     return v.enumerator.empty() ? nullptr : scale.lookupName(v.enumerator);
   if (const ScaleEntry *e = v.integer ? scale.lookup(*v.integer) : nullptr)
@@ -262,6 +263,17 @@ std::vector<Verdict> containsToken(const EffectInput &in) {
   return {};
 }
 
+// A version-flexible object (SSL_CTX_new(TLS_client_method()), an asio
+// context built with `tls`): its floor is the library's and the system's
+// unless code sets one; the analyzer decides that from the object's uses.
+std::vector<Verdict> createsFlexible(const EffectInput &in) {
+  const Scale *s = scaleOf(in, in.api.scale);
+  const ScaleEntry *e = s && in.value ? entryFor(*s, *in.value) : nullptr;
+  if (!e || e->mode != "any" || !e->parsed || !belowFloor(*e->parsed, in.floor))
+    return {};
+  return {{"nofloor", name(*e->parsed), e->name, ""}};
+}
+
 std::vector<Verdict> flagEnables(const EffectInput &in) {
   if (!in.value || !in.value->integer || *in.value->integer == 0 || !in.api.protocol ||
       !belowFloor(*in.api.protocol, in.floor))
@@ -291,6 +303,7 @@ const std::map<std::string, EffectHandler> &registry() {
       {"flag-enables", flagEnables},
       {"returns-true", flagEnables},
       {"defined", defined},
+      {"creates-flexible", createsFlexible},
   };
   return kHandlers;
 }

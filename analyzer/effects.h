@@ -18,12 +18,16 @@ struct EvalValue {
   std::optional<uint64_t> integer;
   std::optional<std::string> string;
   std::string enumerator; // the enumerator's name when the value is one (QSsl::TlsV1_0 -> TlsV1_0)
+  std::string callee;     // the function called when the value is a call (TLS_client_method())
   std::string via;        // how a variable got it: "v = TLS1_VERSION"
 };
 
 // One conclusion about a sink.
 struct Verdict {
-  std::string family;    // select | floor | cap | enabler: picks the rule (ApiModel::ruleFor)
+  // select | floor | cap | enabler: picks the rule (ApiModel::ruleFor);
+  // nofloor: the call creates a version-flexible object (reported only when
+  // nothing visible gives that object a minimum).
+  std::string family;
   std::string protocol;  // {protocol} in the message
   std::string valueName; // {value}: the constant's name(s)
   std::string valueText; // the finding's value: "0x301 (TLS1_VERSION)"

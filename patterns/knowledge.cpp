@@ -170,6 +170,7 @@ const std::vector<std::string> &knownEffects() {
       "flag-enables",   // a non-zero argument turns `protocol` on (NSS SSL_ENABLE_SSL3)
       "returns-true",   // an override returning true turns `protocol` on (Botan allow_tls10)
       "defined",        // defining the macro turns `protocol` on (MBEDTLS_SSL_PROTO_TLS1)
+      "creates-flexible", // creates an object whose floor code must set (no-floor note)
   };
   return kEffects;
 }
