@@ -1,5 +1,7 @@
 #include "tlsfloor/binscan/binscan.h"
 
+#include "archive.h"
+
 #include <memory>
 #include <set>
 
@@ -329,7 +331,7 @@ std::string normaliseVersion(std::string v) {
 
 bool looksLikeObjectFile(llvm::StringRef head) {
   llvm::file_magic magic;
-  return formatOf(head, magic) != "raw";
+  return formatOf(head, magic) != "raw" || looksLikeArchive(head);
 }
 
 BinaryScanner::BinaryScanner(const patterns::KnowledgeBase &kb, BinscanOptions options)
@@ -386,6 +388,29 @@ void BinaryScanner::scanInto(const std::vector<std::string> &chain, llvm::Memory
   auto problem = [&](const std::string &message) {
     result.diagnostics.push_back({Diagnostic::Kind::Incomplete, display, message});
   };
+
+  if (looksLikeArchive(bytes.take_front(1 << 16))) {
+    // A bundle: every member is an input of its own; documentation, headers
+    // and changelogs (text) are not components of anything.
+    if (depth == 0)
+      result.format = "archive";
+    uint64_t total = 0;
+    walkArchive(
+        chain, "", bytes, depth, ArchiveLimits{}, total,
+        [&](const std::vector<std::string> &nested, llvm::MemoryBufferRef member) {
+          llvm::StringRef head = member.getBuffer().take_front(4096);
+          llvm::file_magic m;
+          if (formatOf(head, m) != "raw" || head.find('\0') != llvm::StringRef::npos)
+            scanInto(nested, member, depth + 1, result);
+        },
+        [&](const std::vector<std::string> &where, const std::string &message) {
+          std::string name;
+          for (const std::string &c : where)
+            name += (name.empty() ? "" : "!") + c;
+          result.diagnostics.push_back({Diagnostic::Kind::Incomplete, name, message});
+        });
+    return;
+  }
 
   SymbolFacts facts;
   if (format == "ar") {

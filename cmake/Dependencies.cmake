@@ -56,6 +56,12 @@ if(PkgConfig_FOUND)
 endif()
 tlsfloor_require(RE2_FOUND "RE2" "libre2-dev pkg-config")
 
+# libarchive (release bundles), through its pkg-config file.
+if(PkgConfig_FOUND)
+  pkg_check_modules(LIBARCHIVE QUIET IMPORTED_TARGET libarchive)
+endif()
+tlsfloor_require(LIBARCHIVE_FOUND "libarchive" "libarchive-dev")
+
 # CLI11 (header-only).
 find_package(CLI11 CONFIG QUIET)
 tlsfloor_require(CLI11_FOUND "CLI11" "libcli11-dev")

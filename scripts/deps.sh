@@ -7,8 +7,10 @@ packages=(
   cmake ninja-build g++ pkg-config
   llvm-19-dev libclang-19-dev   # LLVM Support/Object, libclang C API
   libre2-dev libcli11-dev libgtest-dev
+  libarchive-dev                # release bundles: tar, zip/jar, deb, rpm, cpio, 7z, iso
   libssl-dev                    # OpenSSL headers the fixtures include; libssl3 for tests
   util-linux                    # setpriv, used by the permission test when run as root
+  tar gzip xz-utils bzip2 zstd cpio zip  # bundles built by the tests
   clang-19 llvm-19 libclang-rt-19-dev  # sanitizer + libFuzzer build; Mach-O/COFF test objects, llvm-lipo
   # Real headers the source fixtures are also checked against (issue #6):
   libgnutls28-dev libmbedtls-dev libwolfssl-dev libcurl4-openssl-dev libboost-dev

@@ -49,7 +49,7 @@ private:
 };
 
 // True when the first bytes look like an object file this scanner parses
-// (ELF, PE/COFF, Mach-O, ...).
+// (ELF, PE/COFF, Mach-O, ...) or a bundle it opens (tar, zip, deb, rpm...).
 bool looksLikeObjectFile(llvm::StringRef head);
 
 } // namespace tlsfloor::binscan
