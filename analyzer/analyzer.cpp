@@ -318,6 +318,7 @@ private:
     auto *self = static_cast<Visit *>(d);
     switch (clang_getCursorKind(c)) {
     case CXCursor_CallExpr:
+      self->allCalls_.insert(locationKey(clang_getCursorLocation(c)));
       self->onCall(c);
       break;
     case CXCursor_BinaryOperator:
@@ -608,6 +609,8 @@ private:
     }
     if (!leftToRecovery)
       seenCalls.insert(expansionOffset(call));
+    else
+      allCalls_.erase(locationKey(clang_getCursorLocation(call))); // the probe decides
   }
 
   static bool matches(const patterns::ArgCondition &when, const EvalValue &v) {
@@ -874,6 +877,26 @@ public:
     FileInfo &main = mainInfo();
     if (main.contents.empty())
       return out;
+    // Functions this translation unit declares: a lost call is recovered
+    // only for a model whose function is declared (so a name that is a
+    // macro for something else, SSLv23_method in OpenSSL 3, or another
+    // library's spelling of the same macro, never is).
+    std::set<std::string> declared;
+    clang_visitChildren(
+        clang_getTranslationUnitCursor(tu_),
+        [](CXCursor c, CXCursor, CXClientData d) {
+          CXCursorKind k = clang_getCursorKind(c);
+          if (k == CXCursor_LinkageSpec || k == CXCursor_Namespace)
+            return CXChildVisit_Recurse;
+          if (k == CXCursor_FunctionDecl)
+            static_cast<std::set<std::string> *>(d)->insert(str(clang_getCursorSpelling(c)));
+          return CXChildVisit_Continue;
+        },
+        &declared);
+    auto isDeclared = [&](const ApiModel *api) {
+      return std::any_of(api->functions.begin(), api->functions.end(),
+                         [&](const std::string &f) { return declared.count(f) > 0; });
+    };
     std::map<std::string, std::vector<const ApiModel *>> byMacro;
     for (const auto &[name, apis] : sinks_.calls)
       for (const ApiModel *api : apis)
@@ -930,7 +953,11 @@ public:
       unsigned line = 0, column = 0, offset = 0;
       clang_getSpellingLocation(clang_getTokenLocation(tu_, toks[i]), nullptr, &line, &column,
                                 &offset);
-      if (seenCalls.count(offset) || isSkipped(offset) || directiveLines.count(line))
+      if (seenCalls.count(offset) || isSkipped(offset) || directiveLines.count(line) ||
+          allCalls_.count({str(clang_getFileName(mainFile_)), offset}))
+        continue; // the compiler kept this call: not lost
+      // A macro the compiler expanded into something that is no sink.
+      if (macros_.count({str(clang_getFileName(mainFile_)), offset}) && mac == byMacro.end())
         continue;
       // A declaration or definition (`int name(`, `#define name(`) is no call.
       if (i > 0 && (kinds[i - 1] == CXToken_Identifier ||
@@ -965,7 +992,8 @@ public:
         continue;
       bool viaMacro = mac != byMacro.end();
       for (const ApiModel *api : viaMacro ? mac->second : fn->second)
-        out.push_back({text[i], line, column, offset, args, api, viaMacro});
+        if (isDeclared(api))
+          out.push_back({text[i], line, column, offset, args, api, viaMacro});
     }
     if (toks)
       clang_disposeTokens(tu_, toks, n);
@@ -977,7 +1005,8 @@ public:
   void reportLost(const LostCall &call, const std::optional<EvalValue> &condition,
                   const std::optional<EvalValue> &value) {
     const ApiModel &api = *call.api;
-    if (api.when && !call.viaMacro && (!condition || !matches(*api.when, *condition)))
+    bool impliedByMacro = call.viaMacro && api.spelledArg >= 0;
+    if (api.when && !impliedByMacro && (!condition || !matches(*api.when, *condition)))
       return;
     if (api.arg >= 0 && !value) {
       out_.unresolved.push_back(mainInfo().display + ":" + std::to_string(call.line) + ": " +
@@ -1006,7 +1035,8 @@ public:
     return c.viaMacro && c.api->spelledArg >= 0 ? c.api->spelledArg : c.api->arg;
   }
   static int conditionIndex(const LostCall &c) {
-    return c.viaMacro || !c.api->when ? -1 : static_cast<int>(c.api->when->arg);
+    bool implied = c.viaMacro && c.api->spelledArg >= 0; // SSL_CTX_set_min_proto_version
+    return implied || !c.api->when ? -1 : static_cast<int>(c.api->when->arg);
   }
 
 private:
@@ -1086,6 +1116,7 @@ private:
   std::map<std::pair<std::string, unsigned>, CXCursor> bindings_; // creating call -> variable
   std::vector<std::pair<CXCursor, CXCursor>> floorCalls_;         // (object, call)
   std::vector<Creation> creations_;
+  std::set<std::pair<std::string, unsigned>> allCalls_; // every call the AST kept
 };
 
 struct IndexDeleter {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringRef.h"
@@ -125,15 +126,43 @@ std::vector<Verdict> clearsBits(const EffectInput &in) {
   return v.valueName.empty() ? std::vector<Verdict>{} : std::vector<Verdict>{v};
 }
 
-// Disabling the floor version itself: endpoints that speak only it fail.
+// Options that turn versions off. The floor version itself off: a cap
+// (endpoints that speak only that version, e.g. TLS 1.2-only APIs, refuse
+// the connection). Some TLS 1.0/1.1 off but not all (an explicit floor of
+// TLS 1.1): a floor finding, where the pack maps one.
 std::vector<Verdict> disablesBits(const EffectInput &in) {
   const Scale *s = scaleOf(in, in.api.scale);
   if (!s || !in.value || !in.value->integer)
     return {};
-  Verdict v = bits(*s, *in.value->integer, "cap", [&](Protocol p) {
-    return protocolRank(p) == protocolRank(in.floor);
-  });
-  return v.valueName.empty() ? std::vector<Verdict>{} : std::vector<Verdict>{v};
+  uint64_t mask = *in.value->integer;
+  bool floorOff = false;
+  std::vector<const ScaleEntry *> legacyOn, legacyOff;
+  for (const ScaleEntry &e : s->entries) {
+    if (!e.parsed || e.value == 0)
+      continue;
+    bool off = (mask & e.value) == e.value;
+    if (protocolRank(*e.parsed) == protocolRank(in.floor))
+      floorOff = floorOff || off;
+    else if (belowFloor(*e.parsed, in.floor) &&
+             protocolRank(*e.parsed) >= protocolRank(Protocol::TLS1_0))
+      (off ? legacyOff : legacyOn).push_back(&e);
+  }
+  if (floorOff)
+    return {bits(*s, mask, "cap", [&](Protocol p) {
+      return protocolRank(p) == protocolRank(in.floor);
+    })};
+  if (!legacyOff.empty() && !legacyOn.empty() && in.api.rules.count("floor")) {
+    const ScaleEntry *lowest = legacyOn.front();
+    for (const ScaleEntry *e : legacyOn)
+      if (protocolRank(*e->parsed) < protocolRank(*lowest->parsed))
+        lowest = e;
+    Verdict v{"floor", name(*lowest->parsed), "", ""};
+    for (const ScaleEntry *e : legacyOff)
+      v.valueName += (v.valueName.empty() ? "" : " | ") + e->name;
+    v.valueText = hex(mask) + " (" + v.valueName + ")";
+    return {v};
+  }
+  return {};
 }
 
 // A mask of enabled versions: legacy bits allow legacy protocols; a non-zero
@@ -191,13 +220,19 @@ std::vector<Verdict> versionList(const EffectInput &in) {
       tokens.push_back(tok);
     rest = cut == llvm::StringRef::npos ? llvm::StringRef() : rest.drop_front(cut + 1);
   }
-  bool touched = false;        // any version token at all
-  bool modernOn = true;        // the library default keeps the floor version on
+  bool touched = false; // any version token at all
+  // Versions at or above the floor that are on: the library default keeps
+  // them on until a token says otherwise.
+  std::set<int> modern, known;
+  for (const ScaleEntry &e : s->entries)
+    if (e.parsed && !belowFloor(*e.parsed, in.floor))
+      known.insert(protocolRank(*e.parsed));
+  modern = known;
   std::map<std::string, std::string> legacyOn; // protocol -> token
   for (llvm::StringRef raw : tokens) {
     llvm::StringRef tok = raw.trim();
     if (tok.equals_insensitive("NONE")) { // GnuTLS: start from nothing
-      modernOn = false;
+      modern.clear();
       continue;
     }
     bool off = tok.consume_front("-") || tok.consume_front("!");
@@ -207,7 +242,7 @@ std::vector<Verdict> versionList(const EffectInput &in) {
       continue;
     touched = true;
     if (e->all) {
-      modernOn = !off;
+      modern = off ? std::set<int>() : known;
       legacyOn.clear();
       if (!off) // every version the library has: the legacy ones too
         for (const ScaleEntry &x : s->entries)
@@ -223,10 +258,10 @@ std::vector<Verdict> versionList(const EffectInput &in) {
         legacyOn.erase(name(*e->parsed));
       else
         legacyOn[name(*e->parsed)] = raw.trim().str();
-    } else if (protocolRank(*e->parsed) == protocolRank(in.floor)) {
-      modernOn = !off;
-    } else if (!off) {
-      modernOn = true; // a newer version on keeps the connection possible
+    } else if (off) {
+      modern.erase(protocolRank(*e->parsed));
+    } else {
+      modern.insert(protocolRank(*e->parsed));
     }
   }
   if (!touched)
@@ -237,8 +272,8 @@ std::vector<Verdict> versionList(const EffectInput &in) {
     names += (names.empty() ? "" : " ") + t;
   }
   std::string text = "\"" + *in.value->string + "\"";
-  if (!modernOn)
-    return {{"cap", name(in.floor), names, text}};
+  if (known.count(protocolRank(in.floor)) && !modern.count(protocolRank(in.floor)))
+    return {{"cap", name(in.floor), names, text}}; // the floor version itself is off
   if (!legacyOn.empty())
     return {{"floor", protocols, names, text}};
   return {};

@@ -23,8 +23,9 @@ trap 'rm -rf "$work"' EXIT
 # Source corpus: the OpenSSL fixtures copied 20 times (100 translation units,
 # each including <openssl/ssl.h>, like real TLS code does).
 mkdir -p "$work/src"
+cp -r fixtures/source/openssl/include "$work/src/"
 for i in $(seq 1 20); do
-  for f in fixtures/source/openssl/*; do
+  for f in fixtures/source/openssl/*.c fixtures/source/openssl/*.cpp; do
     cp "$f" "$work/src/$(basename "${f%.*}")_$i.${f##*.}"
   done
 done
@@ -54,6 +55,20 @@ hf src -N "$tool scan -j 1 --fail-on never --format json -o /dev/null $work/src"
 read -r t_src t_clang <<< "$(mean "$work/src.json")"
 hf srcj -N "$tool scan --fail-on never --format json -o /dev/null $work/src"
 t_srcj=$(mean "$work/srcj.json")
+# The same files as on a machine without SDKs (built-in declarations only).
+hf srcn -N "$tool scan -j 1 --no-system-headers --fail-on never --format json -o /dev/null $work/src"
+t_srcn=$(mean "$work/srcn.json")
+# A release bundle: the same libraries in one tar.gz, against the
+# decompress-then-strings pipeline.
+tar -C "$libdir" -czf "$work/bundle.tgz" $(sed "s|$libdir/||" "$work/libs.txt")
+bmb=$(du -m "$work/bundle.tgz" | cut -f1)
+cat > "$work/bundle-peer.sh" <<SH
+#!/usr/bin/env bash
+tar -xzOf "$work/bundle.tgz" | strings -a -n 4 | grep -E 'OpenSSL[ ]+[0-9]+\.[0-9]+\.[0-9]+' >/dev/null || true
+SH
+chmod +x "$work/bundle-peer.sh"
+hf bundle -N "$tool scan -j 1 --fail-on never --format json -o /dev/null $work/bundle.tgz" "$work/bundle-peer.sh"
+read -r t_bundle t_bundlepeer <<< "$(mean "$work/bundle.json")"
 hf bin -N "$tool scan -j 1 --fail-on never --format json -o /dev/null $(tr '\n' ' ' < "$work/libs.txt")" "$work/strings-peer.sh"
 read -r t_bin t_strings <<< "$(mean "$work/bin.json")"
 
@@ -62,4 +77,6 @@ echo "| workload | tlsfloor | peer | peer time | ratio (tlsfloor / peer) |"
 echo "|---|---|---|---|---|"
 echo "| 100 C/C++ TUs including <openssl/ssl.h>, 1 job | ${t_src}s | clang-19 -fsyntax-only, same files | ${t_clang}s | $(ratio "$t_src" "$t_clang") |"
 echo "| same, all cores (-j $(nproc)) | ${t_srcj}s | clang-19 -fsyntax-only, 1 job | ${t_clang}s | $(ratio "$t_srcj" "$t_clang") |"
+echo "| same files, 1 job, --no-system-headers (built-in declarations) | ${t_srcn}s | clang-19 -fsyntax-only with headers | ${t_clang}s | $(ratio "$t_srcn" "$t_clang") |"
 echo "| $nlibs shared libraries ($mb MiB) in $libdir, 1 job | ${t_bin}s | strings -a \| grep per file | ${t_strings}s | $(ratio "$t_bin" "$t_strings") |"
+echo "| the same libraries as one tar.gz ($bmb MiB), 1 job | ${t_bundle}s | tar -xzO \| strings -a \| grep | ${t_bundlepeer}s | $(ratio "$t_bundle" "$t_bundlepeer") |"

@@ -74,3 +74,35 @@ void g(Conn *c, Other &o) {
   for (const Finding &f : p.findings)
     EXPECT_EQ(f.confidence, "medium") << f.message;
 }
+
+TEST(Analyzer, RecoveryNeverReadsMacrosOrOtherOptionsAsSinks) {
+  // With OpenSSL 3, SSLv23_client_method is a macro for TLS_client_method:
+  // the compiler kept that call, so recovery must not report the macro's
+  // name. A lost curl_easy_setopt with another option is no TLS setting.
+  Parsed p = analyze(R"(#include <openssl/ssl.h>
+#include <curl/curl.h>
+#include "myproj/net.h"
+void g(Conn *c) {
+  SSL_CTX *ctx = SSL_CTX_new(SSLv23_client_method());
+  SSL_set_fd(c->ssl, c->fd);
+  curl_easy_setopt(c->h, CURLOPT_QUICK_EXIT, 1L);
+  curl_easy_setopt(c->h, CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1);
+  SSL_CTX_free(ctx);
+}
+)", "recovery.cpp");
+  // (The context itself is version-flexible with no minimum: a note.)
+  EXPECT_EQ(rules(p), "openssl/no-floor:5 curl/sslversion-below-floor:8");
+}
+
+TEST(Analyzer, OptionsThatLeaveTls11OnAreAFloor) {
+  Parsed p = analyze(R"(#include <openssl/ssl.h>
+void f(SSL_CTX *ctx) {
+  SSL_CTX_set_options(ctx, SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_SSLv2 | SSL_OP_NO_SSLv3);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1);
+}
+)");
+  EXPECT_EQ(rules(p), "openssl/min-below-floor:3");
+  ASSERT_EQ(p.findings.size(), 1u);
+  EXPECT_NE(p.findings[0].message.find("TLS 1.1"), std::string::npos) << p.findings[0].message;
+}
