@@ -11,6 +11,7 @@
 #include "ast_eval.h"
 #include "effects.h"
 #include "llvm/ADT/StringExtras.h"
+#include <algorithm>
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -47,6 +48,41 @@ bool isKconfigPath(const std::string &path) {
 
 Analyzer::Analyzer(const patterns::KnowledgeBase &kb, AnalyzerOptions options)
     : kb_(kb), options_(options) {
+  // Which library a file uses, without its header: the sink names (plain C
+  // functions and macros) each shim declares.
+  std::set<std::string> sinkNames;
+  for (const ApiModel &api : kb_.apis()) {
+    for (const std::string &fn : api.functions)
+      if (fn.find("::") == std::string::npos)
+        sinkNames.insert(fn);
+    sinkNames.insert(api.macros.begin(), api.macros.end());
+  }
+  for (const patterns::Shim &shim : kb_.shims()) {
+    if (shim.headers.empty())
+      continue;
+    std::set<std::string> triggers;
+    llvm::StringRef text(shim.text);
+    for (size_t i = 0; i < text.size();) {
+      if (llvm::isAlpha(text[i]) || text[i] == '_') {
+        size_t j = i;
+        while (j < text.size() && (llvm::isAlnum(text[j]) || text[j] == '_'))
+          ++j;
+        if (sinkNames.count(text.substr(i, j - i).str()))
+          triggers.insert(text.substr(i, j - i).str());
+        i = j;
+      } else {
+        ++i;
+      }
+    }
+    if (!triggers.empty())
+      libraryTriggers_.emplace_back(shim.headers.front(), std::move(triggers));
+  }
+  // A name two libraries declare (wolfSSL's OpenSSL compatibility layer)
+  // belongs to the first pack that declares it (OpenSSL's, built in first).
+  std::set<std::string> claimed;
+  for (auto &[header, triggers] : libraryTriggers_)
+    for (auto it = triggers.begin(); it != triggers.end();)
+      it = claimed.insert(*it).second ? std::next(it) : triggers.erase(it);
   for (const ApiModel &api : kb_.apis()) {
     for (const std::string &fn : api.functions)
       sinks_.calls[fn].push_back(&api);
@@ -1222,6 +1258,145 @@ static void recoverLostCalls(Visit &visit, const SourceJob &job,
                      valueOf(c, Visit::valueIndex(lost[c])));
 }
 
+// Without a build, a file whose project headers are missing loses more
+// than those headers: code behind the project's configuration macros
+// (`#ifdef USE_OPENSSL`, `#if defined(WITH_TLS)`) is inactive, and a TLS
+// library reached only through a missing project header is never included.
+// This returns the -D and -include arguments of a second, widened parse:
+// each undefined feature macro tested by `defined`/`#ifdef` around a skipped
+// branch (never version comparisons, negative or platform switches, or the
+// TLS libraries' own configuration, so "library older than X" branches stay
+// inactive), and the header of each library whose sink names the file uses
+// but whose header it did not include.
+static std::vector<std::string> widening(CXTranslationUnit tu, const std::string &path,
+                                         const std::vector<std::pair<std::string,
+                                                                     std::set<std::string>>>
+                                             &libraryTriggers,
+                                         std::vector<std::string> &macrosOut) {
+  std::vector<std::string> args;
+  CXFile file = clang_getFile(tu, path.c_str());
+  size_t size = 0;
+  const char *data = file ? clang_getFileContents(tu, file, &size) : nullptr;
+  if (!data)
+    return args;
+  llvm::StringRef text(data, size);
+  // Every macro defined anywhere in the translation unit.
+  std::set<std::string> defined;
+  clang_visitChildren(
+      clang_getTranslationUnitCursor(tu),
+      [](CXCursor c, CXCursor, CXClientData d) {
+        if (clang_getCursorKind(c) == CXCursor_MacroDefinition)
+          static_cast<std::set<std::string> *>(d)->insert(str(clang_getCursorSpelling(c)));
+        return CXChildVisit_Continue;
+      },
+      &defined);
+  auto acceptable = [&](llvm::StringRef name) {
+    if (name.empty() || name.starts_with("_") || defined.count(name.str()))
+      return false;
+    std::string upper = name.upper();
+    llvm::StringRef u(upper);
+    // The TLS libraries' own switches (OPENSSL_NO_TLS1, OPENSSL_IS_BORINGSSL,
+    // MBEDTLS_SSL_PROTO_TLS1...) stay as the library defines them.
+    for (const char *library : {"OPENSSL_", "LIBRESSL_", "BORINGSSL", "WOLFSSL_", "CYASSL_",
+                                "MBEDTLS_", "POLARSSL_", "GNUTLS_", "NSS_", "SSL_", "TLS_"})
+      if (u.starts_with(library))
+        return false;
+    // Negative switches, platforms and anything about old or legacy versions.
+    for (const char *no : {"DISABLE", "WITHOUT", "SKIP", "TLS1", "TLSV1", "SSL3", "SSLV",
+                           "WIN32", "WIN64", "WINDOWS", "APPLE", "MACOS", "ANDROID", "LEGACY",
+                           "OLD", "DEPRECATED", "VERSION", "INSECURE", "WEAK"})
+      if (u.contains(no))
+        return false;
+    if (u.starts_with("NO_") || u.contains("_NO_"))
+      return false;
+    return std::all_of(name.begin(), name.end(),
+                       [](char c) { return llvm::isAlnum(c) || c == '_'; });
+  };
+  std::set<std::string> chosen;
+  CXSourceRangeList *skipped = clang_getSkippedRanges(tu, file);
+  for (unsigned i = 0; skipped && i < skipped->count; ++i) {
+    unsigned begin = 0;
+    clang_getSpellingLocation(clang_getRangeStart(skipped->ranges[i]), nullptr, nullptr,
+                              nullptr, &begin);
+    if (begin >= text.size())
+      continue;
+    llvm::StringRef line = text.drop_front(begin).split('\n').first.trim();
+    if (!line.consume_front("#"))
+      continue;
+    line = line.ltrim();
+    if (line.consume_front("ifdef")) {
+      llvm::StringRef name = line.trim().split(' ').first.split('/').first.trim();
+      if (acceptable(name))
+        chosen.insert(name.str());
+      continue;
+    }
+    if (!line.consume_front("if") && !line.consume_front("elif"))
+      continue;
+    // Only `defined(X)` tests, none negated, and no comparisons.
+    if (line.contains_insensitive("<") || line.contains(">") || line.contains("==") ||
+        line.contains("!="))
+      continue;
+    llvm::StringRef rest = line;
+    size_t at;
+    while ((at = rest.find("defined")) != llvm::StringRef::npos) {
+      bool negated = at > 0 && rest.take_front(at).rtrim().ends_with("!");
+      rest = rest.drop_front(at + 7).ltrim();
+      bool paren = rest.consume_front("(");
+      llvm::StringRef name = rest.ltrim().take_while(
+          [](char c) { return llvm::isAlnum(c) || c == '_'; });
+      rest = rest.ltrim().drop_front(name.size());
+      if (paren)
+        rest.consume_front(")");
+      if (!negated && acceptable(name))
+        chosen.insert(name.str());
+    }
+    llvm::StringRef single = line.trim();
+    if (!single.contains(' ') && !single.contains('(') && acceptable(single))
+      chosen.insert(single.str()); // `#if USE_TLS`
+  }
+  clang_disposeSourceRangeList(skipped);
+  for (const std::string &m : chosen) {
+    if (args.size() >= 128)
+      break;
+    args.push_back("-D" + m);
+    macrosOut.push_back(m);
+  }
+  // Libraries the file uses but whose header it never reached.
+  std::set<std::string> included;
+  clang_getInclusions(
+      tu,
+      [](CXFile f, CXSourceLocation *, unsigned, CXClientData d) {
+        static_cast<std::set<std::string> *>(d)->insert(str(clang_getFileName(f)));
+      },
+      &included);
+  std::set<std::string> identifiers;
+  for (size_t i = 0; i < text.size();) {
+    if (llvm::isAlpha(text[i]) || text[i] == '_') {
+      size_t j = i;
+      while (j < text.size() && (llvm::isAlnum(text[j]) || text[j] == '_'))
+        ++j;
+      identifiers.insert(text.substr(i, j - i).str());
+      i = j;
+    } else {
+      ++i;
+    }
+  }
+  for (const auto &[header, triggers] : libraryTriggers) {
+    bool reached = std::any_of(included.begin(), included.end(), [&](const std::string &f) {
+      return llvm::StringRef(f).ends_with("/" + header);
+    });
+    if (reached)
+      continue;
+    bool used = std::any_of(triggers.begin(), triggers.end(),
+                            [&](const std::string &t) { return identifiers.count(t) > 0; });
+    if (used) {
+      args.push_back("-include");
+      args.push_back(header);
+    }
+  }
+  return args;
+}
+
 // Where the built-in declarations live: a directory that exists only in
 // the parser's view (unsaved files), searched after every real one.
 static const char kShimDir[] = "/tlsfloor-builtin-headers";
@@ -1271,6 +1446,39 @@ AnalysisResult Analyzer::analyze(const SourceJob &job) const {
     return result;
   }
   std::unique_ptr<CXTranslationUnitImpl, TuDeleter> tu(rawTu);
+
+  // Without a build and with project headers missing, parse again with the
+  // project's feature macros on and the TLS libraries it uses included.
+  std::vector<std::string> widenedMacros;
+  if (noBuild) {
+    bool headersMissing = false;
+    for (unsigned i = 0, n = clang_getNumDiagnostics(rawTu); i < n && !headersMissing; ++i) {
+      CXDiagnostic d = clang_getDiagnostic(rawTu, i);
+      std::string sp = str(clang_getDiagnosticSpelling(d));
+      headersMissing = llvm::StringRef(sp).ends_with("' file not found") &&
+                       !llvm::StringRef(sp).starts_with("'/");
+      clang_disposeDiagnostic(d);
+    }
+    std::vector<std::string> extra =
+        headersMissing ? widening(rawTu, job.absolutePath, libraryTriggers_, widenedMacros)
+                       : std::vector<std::string>();
+    if (!extra.empty()) {
+      command.insert(command.end() - 1, extra.begin(), extra.end());
+      argv.clear();
+      for (const std::string &a : command)
+        argv.push_back(a.c_str());
+      CXTranslationUnit wider = nullptr;
+      if (clang_parseTranslationUnit2FullArgv(
+              index.get(), nullptr, argv.data(), static_cast<int>(argv.size()), unsaved.data(),
+              static_cast<unsigned>(unsaved.size()), flags, &wider) == CXError_Success &&
+          wider) {
+        tu.reset(wider);
+        rawTu = wider;
+      } else {
+        widenedMacros.clear();
+      }
+    }
+  }
 
   unsigned errors = 0;
   std::string first;
@@ -1337,11 +1545,19 @@ AnalysisResult Analyzer::analyze(const SourceJob &job) const {
       list += (i ? ", " : "") + missing[i];
     if (missing.size() > 5)
       list += ", ...";
+    std::string widened;
+    for (size_t i = 0; i < widenedMacros.size() && i < 5; ++i)
+      widened += (i ? ", " : "") + widenedMacros[i];
+    if (widenedMacros.size() > 5)
+      widened += ", ...";
     result.diagnostics.push_back(
         {Diagnostic::Kind::Info, job.displayPath,
          "analysed without " + std::to_string(missing.size()) +
-             " header(s) that were not found (" + list +
-             "); findings have medium confidence (a compile database gives full accuracy)"});
+             " header(s) that were not found (" + list + ")" +
+             (widened.empty() ? std::string()
+                              : "; code behind configuration macros " + widened +
+                                    " analysed as if they were defined") +
+             "; findings have medium confidence (a compile database gives full accuracy)"});
   } else if (errors) {
     result.diagnostics.push_back(
         {Diagnostic::Kind::Incomplete, job.displayPath,

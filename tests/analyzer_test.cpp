@@ -106,3 +106,35 @@ void f(SSL_CTX *ctx) {
   ASSERT_EQ(p.findings.size(), 1u);
   EXPECT_NE(p.findings[0].message.find("TLS 1.1"), std::string::npos) << p.findings[0].message;
 }
+
+TEST(Analyzer, WithoutABuildProjectFeatureMacrosAndImpliedLibrariesAreWidened) {
+  // The project's config.h and its TLS header are missing: USE_OPENSSL and
+  // WITH_GNUTLS are undefined and OpenSSL is never included, so the first
+  // parse sees no TLS code at all, and the "library older than 1.1.0"
+  // branch looks active. The widened parse defines the feature macros,
+  // includes the libraries the file uses, and keeps the legacy branch and
+  // negative switches inactive.
+  Parsed p = analyze(R"(#include "config.h"
+#include "myproj/tls.h"
+#ifdef USE_OPENSSL
+static int setup(struct myconn *c) {
+  SSL_CTX_set_min_proto_version(c->ctx, TLS1_VERSION);
+  return 0;
+}
+#endif
+#if defined(WITH_GNUTLS) && !defined(CURL_DISABLE_TLS)
+static void g(gnutls_session_t s) { gnutls_priority_set_direct(s, "NORMAL:+VERS-TLS1.0", 0); }
+#endif
+#ifdef CURL_DISABLE_TLS
+static void h(SSL_CTX *c) { SSL_CTX_set_max_proto_version(c, TLS1_VERSION); }
+#endif
+#if OPENSSL_VERSION_NUMBER < 0x10100000L
+static void old(void) { SSL_CTX_new(TLSv1_method()); }
+#endif
+)", "net.c");
+  EXPECT_EQ(rules(p), "openssl/min-below-floor:5 gnutls/priority-legacy:10");
+  bool said = false;
+  for (const Diagnostic &d : p.diagnostics)
+    said = said || d.message.find("USE_OPENSSL") != std::string::npos;
+  EXPECT_TRUE(said) << "the info diagnostic names the macros it assumed";
+}

@@ -5,6 +5,7 @@
 // locals initialised once from a constant).
 #pragma once
 
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -76,6 +77,8 @@ private:
   const patterns::KnowledgeBase &kb_;
   AnalyzerOptions options_;
   SinkIndex sinks_;
+  // (a library's header, the sink names that show a file uses it)
+  std::vector<std::pair<std::string, std::set<std::string>>> libraryTriggers_;
 };
 
 bool isCSourcePath(const std::string &path);
