@@ -107,3 +107,34 @@ TEST(Cli, CompileCommandsGiveFlagsPerFileWithoutChdir) {
   EXPECT_EQ(without.exitCode, 0) << without.out;
   EXPECT_NE(without.out.find("floor.h"), std::string::npos) << without.out;
 }
+
+// Issue #6, "Done when": a pre-commit-style scan of a lone file whose project
+// headers are missing finds its legacy calls and exits 1; a clean one exits 0.
+TEST(Cli, PreCommitScanOfALoneFileWithMissingProjectHeaders) {
+  TempDir repo;
+  writeFile(repo.file("legacy.c"),
+            "#include \"config.h\"\n#include \"net/conn.h\"\n#include <openssl/ssl.h>\n"
+            "int connect_tls(struct conn *c) {\n"
+            "  c->ctx = SSL_CTX_new(TLS_client_method());\n"
+            "  SSL_CTX_set_min_proto_version(c->ctx, TLS1_VERSION);\n"
+            "  return c->ctx != 0;\n}\n");
+  writeFile(repo.file("modern.c"),
+            "#include \"config.h\"\n#include \"net/conn.h\"\n#include <openssl/ssl.h>\n"
+            "int connect_tls(struct conn *c) {\n"
+            "  c->ctx = SSL_CTX_new(TLS_client_method());\n"
+            "  SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);\n"
+            "  return c->ctx != 0;\n}\n");
+  RunResult legacy = runTool({"scan", "--format", "json", "legacy.c"}, repo.path);
+  EXPECT_EQ(legacy.exitCode, 1) << legacy.out << legacy.err;
+  llvm::json::Value report = parseJson(legacy.out);
+  ASSERT_EQ(findingsOf(report).size(), 1u) << legacy.out;
+  EXPECT_EQ(str(*findingsOf(report)[0].getAsObject(), "ruleId"), "openssl/min-below-floor");
+  EXPECT_EQ(str(*findingsOf(report)[0].getAsObject(), "confidence"), "medium");
+  RunResult modern = runTool({"scan", "modern.c"}, repo.path);
+  EXPECT_EQ(modern.exitCode, 0) << modern.out << modern.err;
+  // Without any SDK on the machine the same holds (built-in declarations).
+  legacy = runTool({"scan", "--no-system-headers", "legacy.c"}, repo.path);
+  EXPECT_EQ(legacy.exitCode, 1) << legacy.out;
+  modern = runTool({"scan", "--no-system-headers", "modern.c"}, repo.path);
+  EXPECT_EQ(modern.exitCode, 0) << modern.out;
+}
