@@ -1484,6 +1484,7 @@ AnalysisResult Analyzer::analyze(const SourceJob &job) const {
   std::string first;
   std::vector<std::string> missing; // headers that were not found
   bool absoluteProblem = false;     // an absolute include that could not be read
+  unsigned mainFileErrors = 0;      // errors located in the scanned file itself
   CXFile mainFile = clang_getFile(rawTu, job.absolutePath.c_str());
   for (unsigned i = 0, n = clang_getNumDiagnostics(rawTu); i < n; ++i) {
     CXDiagnostic d = clang_getDiagnostic(rawTu, i);
@@ -1496,6 +1497,10 @@ AnalysisResult Analyzer::analyze(const SourceJob &job) const {
         missing.push_back(sp.drop_front().drop_back(strlen("' file not found")).str());
       else if (sp.starts_with("'/") || sp.starts_with("cannot open file"))
         absoluteProblem = true;
+      CXFile where = nullptr;
+      clang_getSpellingLocation(clang_getDiagnosticLocation(d), &where, nullptr, nullptr, nullptr);
+      if (!where || (mainFile && clang_File_isEqual(where, mainFile)))
+        ++mainFileErrors;
       if (errors++ == 0) {
         // Quote the compiler only about the scanned file itself: the text of
         // an error inside another file (an included /etc/passwd, a CI secret)
@@ -1529,9 +1534,21 @@ AnalysisResult Analyzer::analyze(const SourceJob &job) const {
               name.substr(sizeof(kShimDir)));
       },
       &shimmed);
-  bool tolerated = noBuild && !absoluteProblem && (!missing.empty() || !shimmed.empty());
+  // Understood despite errors: headers the project generates or an SDK
+  // provides are not on this machine (with a build too: the build may not
+  // have run), or, without a build, the errors are all inside headers of the
+  // project that need the build's defines. An absolute include that could
+  // not be read, or errors in the file itself with nothing missing, are not.
+  bool tolerated = !absoluteProblem &&
+                   (!missing.empty() || (noBuild && (!shimmed.empty() || mainFileErrors == 0)));
   bool usedShims = !shimmed.empty();
-  if (errors && tolerated && missing.empty()) {
+  if (errors && tolerated && missing.empty() && shimmed.empty()) {
+    result.diagnostics.push_back(
+        {Diagnostic::Kind::Info, job.displayPath,
+         "analysed although headers it includes do not compile without the build's settings "
+         "(first error " + first + "); findings have medium confidence (a compile database "
+         "gives full accuracy)"});
+  } else if (errors && tolerated && missing.empty()) {
     std::string list;
     for (size_t i = 0; i < shimmed.size() && i < 5; ++i)
       list += (i ? ", " : "") + shimmed[i];
