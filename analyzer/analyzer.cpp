@@ -37,6 +37,23 @@ bool isHeaderPath(const std::string &path) {
          ext == ".inl" || ext == ".ipp" || ext == ".tcc";
 }
 
+// The identifiers in a text (names of functions and macros a file uses).
+static std::set<std::string> identifiersIn(llvm::StringRef text) {
+  std::set<std::string> out;
+  for (size_t i = 0; i < text.size();) {
+    if (llvm::isAlpha(text[i]) || text[i] == '_') {
+      size_t j = i;
+      while (j < text.size() && (llvm::isAlnum(text[j]) || text[j] == '_'))
+        ++j;
+      out.insert(text.substr(i, j - i).str());
+      i = j;
+    } else {
+      ++i;
+    }
+  }
+  return out;
+}
+
 bool isKconfigPath(const std::string &path) {
   llvm::StringRef name = llvm::sys::path::filename(path);
   llvm::StringRef parent = llvm::sys::path::filename(llvm::sys::path::parent_path(path));
@@ -61,19 +78,9 @@ Analyzer::Analyzer(const patterns::KnowledgeBase &kb, AnalyzerOptions options)
     if (shim.headers.empty())
       continue;
     std::set<std::string> triggers;
-    llvm::StringRef text(shim.text);
-    for (size_t i = 0; i < text.size();) {
-      if (llvm::isAlpha(text[i]) || text[i] == '_') {
-        size_t j = i;
-        while (j < text.size() && (llvm::isAlnum(text[j]) || text[j] == '_'))
-          ++j;
-        if (sinkNames.count(text.substr(i, j - i).str()))
-          triggers.insert(text.substr(i, j - i).str());
-        i = j;
-      } else {
-        ++i;
-      }
-    }
+    for (const std::string &id : identifiersIn(shim.text))
+      if (sinkNames.count(id))
+        triggers.insert(id);
     if (!triggers.empty())
       libraryTriggers_.emplace_back(shim.headers.front(), std::move(triggers));
   }
@@ -670,15 +677,21 @@ private:
     auto it = sinks_.fields.find(fieldName(field));
     if (it == sinks_.fields.end() || !inMainFile(where))
       return;
-    for (const ApiModel *api : it->second) {
-      auto value = evaluate(tu_, valueExpr, where);
-      if (!value) {
-        unresolved(where, *api);
-        continue;
-      }
-      report(where, qualifiedName(field), *api, &*value, "", valueExpr,
-             clang_getCursorKind(where) == CXCursor_CompoundAssignOperator);
+    for (const ApiModel *api : it->second)
+      reportEvaluated(where, qualifiedName(field), *api, valueExpr, valueExpr,
+                      clang_getCursorKind(where) == CXCursor_CompoundAssignOperator);
+  }
+
+  // Evaluates the value reaching a sink and reports what it means; a value
+  // the compiler cannot know only lists the sink as unresolved.
+  void reportEvaluated(CXCursor where, const std::string &name, const ApiModel &api,
+                       CXCursor valueExpr, CXCursor spelled, bool partial) {
+    auto value = evaluate(tu_, valueExpr, where);
+    if (!value) {
+      unresolved(where, api);
+      return;
     }
+    report(where, name, api, &*value, "", spelled, partial);
   }
 
   // `cred.grbitEnabledProtocols = X`, `p->field |= X`.
@@ -749,14 +762,9 @@ private:
       CXCursor ret = returnedValue(method);
       if (clang_Cursor_isNull(ret))
         continue;
-      for (const ApiModel *api : it->second) {
-        auto value = evaluate(tu_, ret, method);
-        if (!value) {
-          unresolved(method, *api);
-          continue;
-        }
-        report(method, str(clang_getCursorSpelling(method)), *api, &*value, "");
-      }
+      for (const ApiModel *api : it->second)
+        reportEvaluated(method, str(clang_getCursorSpelling(method)), *api, ret,
+                        clang_getNullCursor(), false);
     }
   }
 
@@ -1369,18 +1377,7 @@ static std::vector<std::string> widening(CXTranslationUnit tu, const std::string
         static_cast<std::set<std::string> *>(d)->insert(str(clang_getFileName(f)));
       },
       &included);
-  std::set<std::string> identifiers;
-  for (size_t i = 0; i < text.size();) {
-    if (llvm::isAlpha(text[i]) || text[i] == '_') {
-      size_t j = i;
-      while (j < text.size() && (llvm::isAlnum(text[j]) || text[j] == '_'))
-        ++j;
-      identifiers.insert(text.substr(i, j - i).str());
-      i = j;
-    } else {
-      ++i;
-    }
-  }
+  std::set<std::string> identifiers = identifiersIn(text);
   for (const auto &[header, triggers] : libraryTriggers) {
     bool reached = std::any_of(included.begin(), included.end(), [&](const std::string &f) {
       return llvm::StringRef(f).ends_with("/" + header);

@@ -92,17 +92,6 @@ template <size_t N> bool contains(const std::array<const char *, N> &set, String
 
 bool hasPath(StringRef value) { return value.contains('/') || value.contains('\\'); }
 
-std::string absoluteIn(const std::string &dir, StringRef path) {
-  llvm::SmallString<256> p(path);
-  if (!llvm::sys::path::is_absolute(p)) {
-    llvm::SmallString<256> base(dir);
-    llvm::sys::path::append(base, path);
-    p = base;
-  }
-  llvm::sys::path::remove_dots(p, /*remove_dot_dot=*/true);
-  return std::string(p);
-}
-
 constexpr size_t kMaxResponseFile = 1u << 20;
 constexpr size_t kMaxArgs = 100000;
 constexpr int kMaxResponseDepth = 8;
@@ -169,6 +158,17 @@ bool isCxxCompiler(StringRef compiler) {
 }
 
 } // namespace
+
+std::string absoluteIn(const std::string &dir, StringRef path) {
+  llvm::SmallString<256> p(path);
+  if (!llvm::sys::path::is_absolute(p)) {
+    llvm::SmallString<256> base(dir);
+    llvm::sys::path::append(base, path);
+    p = base;
+  }
+  llvm::sys::path::remove_dots(p, /*remove_dot_dot=*/true);
+  return std::string(p);
+}
 
 bool insideRoots(const std::string &path, const std::vector<std::string> &roots) {
   StringRef p(path);

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "llvm/ADT/StringRef.h"
+
 namespace tlsfloor::driver {
 
 struct FilterContext {
@@ -28,6 +30,9 @@ struct FilteredCommand {
 // included. `source` is the file it compiles (dropped, the analyzer adds it).
 FilteredCommand filterCommand(const std::vector<std::string> &raw, const std::string &source,
                               const FilterContext &ctx);
+
+// `path` made absolute against `dir` (when relative) and without dots.
+std::string absoluteIn(const std::string &dir, llvm::StringRef path);
 
 // True when `path` (absolute, dot-free) is inside one of `roots`.
 bool insideRoots(const std::string &path, const std::vector<std::string> &roots);

@@ -27,19 +27,6 @@ extern char **environ;
 
 namespace tlsfloor::driver {
 
-namespace {
-std::string absoluteIn(const std::string &dir, llvm::StringRef path) {
-  llvm::SmallString<256> p(path);
-  if (!llvm::sys::path::is_absolute(p)) {
-    llvm::SmallString<256> base(dir);
-    llvm::sys::path::append(base, path);
-    p = base;
-  }
-  llvm::sys::path::remove_dots(p, /*remove_dot_dot=*/true);
-  return std::string(p);
-}
-} // namespace
-
 bool jsonDepthWithin(const std::string &text, unsigned limit) {
   unsigned depth = 0;
   bool inString = false;

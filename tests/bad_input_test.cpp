@@ -16,14 +16,6 @@ llvm::json::Value scanWithGoodInput(const std::string &dir, RunResult &r) {
   return parseJson(r.out);
 }
 
-std::string diagnosticFor(const llvm::json::Value &report, const std::string &needle) {
-  for (const llvm::json::Value &v : diagnosticsOf(report)) {
-    const llvm::json::Object &d = *v.getAsObject();
-    if (str(d, "input").find(needle) != std::string::npos)
-      return str(d, "message");
-  }
-  return {};
-}
 } // namespace
 
 TEST(BadInput, TruncatedElf) {

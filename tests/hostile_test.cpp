@@ -34,14 +34,6 @@ size_t problems(const llvm::json::Value &report) {
   return n;
 }
 
-std::string diagnosticFor(const llvm::json::Value &report, const std::string &needle) {
-  for (const llvm::json::Value &v : diagnosticsOf(report)) {
-    const llvm::json::Object &d = *v.getAsObject();
-    if (str(d, "input").find(needle) != std::string::npos)
-      return str(d, "message");
-  }
-  return {};
-}
 
 // Every file below `dir` (and, for /tmp, its top two levels) with size and
 // modification time, to prove a scan wrote nothing.

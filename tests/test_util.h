@@ -107,4 +107,14 @@ inline std::string str(const llvm::json::Object &o, llvm::StringRef key) {
   return s ? s->str() : std::string();
 }
 
+// The message of the first diagnostic whose input contains `needle`.
+inline std::string diagnosticFor(const llvm::json::Value &report, const std::string &needle) {
+  for (const llvm::json::Value &v : diagnosticsOf(report)) {
+    const llvm::json::Object &d = *v.getAsObject();
+    if (str(d, "input").find(needle) != std::string::npos)
+      return str(d, "message");
+  }
+  return {};
+}
+
 } // namespace tlsfloor::test
