@@ -116,7 +116,7 @@ int main(int argc, char **argv) {
   scan->add_option("-p,--compile-commands", compileDir,
                    "Directory containing compile_commands.json");
   scan->add_option("--format", format, "Report format")
-      ->check(CLI::IsMember({"text", "json", "sarif"}))
+      ->check(CLI::IsMember({"text", "json", "sarif", "cyclonedx"}))
       ->capture_default_str();
   scan->add_option("-o,--output", output, "Write the report to FILE instead of stdout");
   scan->add_option("--min-tls", minTls, "The protocol floor every rule compares against")
@@ -172,9 +172,10 @@ int main(int argc, char **argv) {
   }
 
   ScanReport report;
-  ReportFormat fmt = format == "json"    ? ReportFormat::Json
-                     : format == "sarif" ? ReportFormat::Sarif
-                                         : ReportFormat::Text;
+  ReportFormat fmt = format == "json"        ? ReportFormat::Json
+                     : format == "sarif"     ? ReportFormat::Sarif
+                     : format == "cyclonedx" ? ReportFormat::CycloneDx
+                                             : ReportFormat::Text;
   if (*scan) {
     driver::ScanOptions options;
     options.paths = paths;
@@ -198,6 +199,8 @@ int main(int argc, char **argv) {
     ctx.rules = &kb.rules();
     ctx.toolVersion = TLSFLOOR_VERSION;
     ctx.floor = options.floor;
+    for (const patterns::Component &c : kb.components())
+      ctx.componentIds[c.name] = {c.purl, c.cpe};
     llvm::SmallString<256> cwd;
     if (!llvm::sys::fs::current_path(cwd))
       ctx.workingDirectory = std::string(cwd);

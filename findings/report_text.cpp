@@ -118,6 +118,8 @@ void writeReport(ReportFormat format, const ScanReport &report, const ReportCont
     return writeJson(report, ctx, os);
   case ReportFormat::Sarif:
     return writeSarif(report, ctx, os);
+  case ReportFormat::CycloneDx:
+    return writeCycloneDx(report, ctx, os);
   }
 }
 

@@ -114,6 +114,8 @@ template <> struct MappingTraits<Component> {
     io.mapOptional("symbols", c.symbols);
     io.mapOptional("min_symbols", c.minSymbols, 2u);
     io.mapOptional("symbol_versions", c.symbolVersions);
+    io.mapOptional("purl", c.purl);
+    io.mapOptional("cpe", c.cpe);
     io.mapRequired("tls12_since", c.tls12Since);
     io.mapRequired("tls12_source", c.tls12Source);
     io.mapRequired("fix", c.fix);

@@ -120,3 +120,26 @@ TEST(Bundles, BombsDamageAndDepthAreReportedAndTheScanGoesOn) {
   EXPECT_NE(diags.find("nested deeper than"), std::string::npos) << diags;
   EXPECT_EQ(findingsOf(report).size(), 3u) << "the source input is still reported\n" << r.out;
 }
+
+TEST(Bundles, CycloneDxInventoryNamesComponentsWithIdentitiesAndWhereTheyAre) {
+  TempDir dir;
+  stage(dir.file("inner"), FX_OPENSSL_100);
+  sh("cd " + shellQuote(dir.path) + " && tar -C inner -czf bundle.tgz .");
+  RunResult r = runTool({"scan", "--format", "cyclonedx", "bundle.tgz"}, dir.path);
+  llvm::json::Value bom = parseJson(r.out);
+  const llvm::json::Object *o = bom.getAsObject();
+  ASSERT_TRUE(o) << r.out;
+  EXPECT_EQ(str(*o, "bomFormat"), "CycloneDX");
+  EXPECT_EQ(str(*o, "specVersion"), "1.5");
+  const llvm::json::Array *components = o->getArray("components");
+  ASSERT_TRUE(components && components->size() == 1) << r.out;
+  const llvm::json::Object &c = *(*components)[0].getAsObject();
+  EXPECT_EQ(str(c, "name"), "OpenSSL");
+  EXPECT_EQ(str(c, "version"), "1.0.0t");
+  EXPECT_EQ(str(c, "purl"), "pkg:generic/openssl@1.0.0t");
+  EXPECT_EQ(str(c, "cpe"), "cpe:2.3:a:openssl:openssl:1.0.0t:*:*:*:*:*:*:*");
+  EXPECT_NE(r.out.find("bundle.tgz!./bin/app"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"absent\""), std::string::npos) << "no TLS 1.2 in 1.0.0t";
+  // Deterministic: the same input gives the same bytes.
+  EXPECT_EQ(runTool({"scan", "--format", "cyclonedx", "bundle.tgz"}, dir.path).out, r.out);
+}

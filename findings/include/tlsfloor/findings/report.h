@@ -2,7 +2,9 @@
 // deterministic: the same ScanReport gives byte-identical text.
 #pragma once
 
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tlsfloor/findings/model.h"
@@ -22,13 +24,19 @@ struct ReportContext {
   std::string workingDirectory;
   Protocol floor = Protocol::TLS1_2;
   bool color = false; // text only; the CLI sets it only for a terminal
+  // CycloneDX: component name -> (purl template, cpe template), "{version}"
+  // replaced by the version found.
+  std::map<std::string, std::pair<std::string, std::string>> componentIds;
 };
 
-enum class ReportFormat { Text, Json, Sarif };
+enum class ReportFormat { Text, Json, Sarif, CycloneDx };
 
 void writeText(const ScanReport &report, const ReportContext &ctx, llvm::raw_ostream &os);
 void writeJson(const ScanReport &report, const ReportContext &ctx, llvm::raw_ostream &os);
 void writeSarif(const ScanReport &report, const ReportContext &ctx, llvm::raw_ostream &os);
+// CycloneDX 1.5 JSON: every component found in a binary, with where and how
+// it was seen (embeds/links), its identities, and whether it has TLS 1.2.
+void writeCycloneDx(const ScanReport &report, const ReportContext &ctx, llvm::raw_ostream &os);
 void writeReport(ReportFormat format, const ScanReport &report, const ReportContext &ctx,
                  llvm::raw_ostream &os);
 

@@ -116,6 +116,10 @@ struct Component {
   unsigned minSymbols = 2;
   // ELF symbol-version node names, capture group 1.. = version parts.
   std::vector<std::string> symbolVersions;
+  // SBOM identities, {version} filled in: "pkg:generic/openssl@{version}",
+  // "cpe:2.3:a:openssl:openssl:{version}:*:*:*:*:*:*:*". Optional.
+  std::string purl;
+  std::string cpe;
   std::string tls12Since;  // first version with TLS 1.2
   std::string tls12Source; // public source for that fact
   std::string fix;
