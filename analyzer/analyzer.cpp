@@ -500,8 +500,10 @@ private:
                                                      clang_getCursorExtent(child)))
             escapes = true; // stored somewhere else
         } else if (k == CXCursor_CallExpr &&
-                   clang_getCursorKind(clang_getCursorReferenced(use)) == CXCursor_Constructor) {
-          escapes = true; // copied or moved into another object
+                   (clang_getCursorKind(clang_getCursorReferenced(use)) == CXCursor_Constructor ||
+                    str(clang_getCursorSpelling(clang_getCursorReferenced(use))) == "operator()" ||
+                    clang_Cursor_isNull(clang_getCursorReferenced(use)))) {
+          escapes = true; // copied or moved into another object, or given to a callback
         } else if (k == CXCursor_CallExpr) {
           CXCursor callee = clang_getCursorReferenced(use);
           CXCursor def = clang_getCursorDefinition(callee);

@@ -126,43 +126,52 @@ std::vector<Verdict> clearsBits(const EffectInput &in) {
   return v.valueName.empty() ? std::vector<Verdict>{} : std::vector<Verdict>{v};
 }
 
-// Options that turn versions off. The floor version itself off: a cap
-// (endpoints that speak only that version, e.g. TLS 1.2-only APIs, refuse
-// the connection). Some TLS 1.0/1.1 off but not all (an explicit floor of
-// TLS 1.1): a floor finding, where the pack maps one.
+// Options that turn versions off. Every version at or above the floor off:
+// a cap (nothing an endpoint with a TLS 1.2 floor accepts is left; turning
+// TLS 1.2 off while TLS 1.3 stays on is a stricter choice, not a cap). SSLv3
+// and TLS 1.0 off but TLS 1.1 on (an explicit floor of TLS 1.1): a floor
+// finding, where the pack maps one; single hardening bits, typical of
+// configuration-driven code, say nothing about a floor.
 std::vector<Verdict> disablesBits(const EffectInput &in) {
   const Scale *s = scaleOf(in, in.api.scale);
   if (!s || !in.value || !in.value->integer)
     return {};
   uint64_t mask = *in.value->integer;
-  bool floorOff = false;
-  std::vector<const ScaleEntry *> legacyOn, legacyOff;
+  bool anyModern = false, allModernOff = true;
+  std::vector<const ScaleEntry *> legacy; // SSLv3 and up, below the floor
   for (const ScaleEntry &e : s->entries) {
     if (!e.parsed || e.value == 0)
       continue;
     bool off = (mask & e.value) == e.value;
-    if (protocolRank(*e.parsed) == protocolRank(in.floor))
-      floorOff = floorOff || off;
-    else if (belowFloor(*e.parsed, in.floor) &&
-             protocolRank(*e.parsed) >= protocolRank(Protocol::TLS1_0))
-      (off ? legacyOff : legacyOn).push_back(&e);
+    if (!belowFloor(*e.parsed, in.floor)) {
+      anyModern = true;
+      allModernOff = allModernOff && off;
+    } else if (protocolRank(*e.parsed) >= protocolRank(Protocol::SSLv3)) {
+      legacy.push_back(&e);
+    }
   }
-  if (floorOff)
-    return {bits(*s, mask, "cap", [&](Protocol p) {
-      return protocolRank(p) == protocolRank(in.floor);
-    })};
-  if (!legacyOff.empty() && !legacyOn.empty() && in.api.rules.count("floor")) {
-    const ScaleEntry *lowest = legacyOn.front();
-    for (const ScaleEntry *e : legacyOn)
-      if (protocolRank(*e->parsed) < protocolRank(*lowest->parsed))
-        lowest = e;
-    Verdict v{"floor", name(*lowest->parsed), "", ""};
-    for (const ScaleEntry *e : legacyOff)
-      v.valueName += (v.valueName.empty() ? "" : " | ") + e->name;
-    v.valueText = hex(mask) + " (" + v.valueName + ")";
-    return {v};
-  }
-  return {};
+  if (anyModern && allModernOff)
+    return {bits(*s, mask, "cap", [&](Protocol p) { return !belowFloor(p, in.floor); })};
+  if (!in.api.rules.count("floor"))
+    return {};
+  // The lowest legacy version left on, with everything below it off.
+  std::sort(legacy.begin(), legacy.end(), [](const ScaleEntry *a, const ScaleEntry *b) {
+    return protocolRank(*a->parsed) < protocolRank(*b->parsed);
+  });
+  size_t firstOn = 0;
+  while (firstOn < legacy.size() && (mask & legacy[firstOn]->value) == legacy[firstOn]->value)
+    ++firstOn;
+  if (firstOn == 0 || firstOn == legacy.size() ||
+      protocolRank(*legacy[firstOn - 1]->parsed) < protocolRank(Protocol::TLS1_0))
+    return {}; // nothing off, everything off, or only SSL versions off
+  for (size_t i = firstOn; i < legacy.size(); ++i)
+    if ((mask & legacy[i]->value) == legacy[i]->value)
+      return {}; // a gap: not a floor
+  Verdict v{"floor", name(*legacy[firstOn]->parsed), "", ""};
+  for (size_t i = 0; i < firstOn; ++i)
+    v.valueName += (v.valueName.empty() ? "" : " | ") + legacy[i]->name;
+  v.valueText = hex(mask) + " (" + v.valueName + ")";
+  return {v};
 }
 
 // A mask of enabled versions: legacy bits allow legacy protocols; a non-zero
@@ -272,8 +281,8 @@ std::vector<Verdict> versionList(const EffectInput &in) {
     names += (names.empty() ? "" : " ") + t;
   }
   std::string text = "\"" + *in.value->string + "\"";
-  if (known.count(protocolRank(in.floor)) && !modern.count(protocolRank(in.floor)))
-    return {{"cap", name(in.floor), names, text}}; // the floor version itself is off
+  if (!known.empty() && modern.empty()) // nothing at or above the floor is left on
+    return {{"cap", name(in.floor), names, text}};
   if (!legacyOn.empty())
     return {{"floor", protocols, names, text}};
   return {};

@@ -65,7 +65,7 @@ TEST(Analyzer, CallsWithArgumentsOfUnknownTypeAreRecovered) {
 void g(Conn *c, Other &o) {
   SSL_CTX_set_min_proto_version(c->ctx, TLS1_1_VERSION);
   SSL_CONF_cmd(c->cctx, "MinProtocol", "TLSv1");
-  SSL_CTX_set_options(o.ctx(), SSL_OP_NO_TLSv1_2);
+  SSL_CTX_set_options(o.ctx(), SSL_OP_NO_TLSv1_2 | SSL_OP_NO_TLSv1_3);
   SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
 }
 )", "lost.cpp");
@@ -100,6 +100,9 @@ void f(SSL_CTX *ctx) {
   SSL_CTX_set_options(ctx, SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1);
   SSL_CTX_set_options(ctx, SSL_OP_NO_SSLv2 | SSL_OP_NO_SSLv3);
   SSL_CTX_set_options(ctx, SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_TLSv1);   /* one hardening bit: no floor */
+  SSL_CTX_set_options(ctx, SSL_OP_NO_TLSv1_1); /* likewise */
+  SSL_CTX_set_options(ctx, SSL_OP_NO_TLSv1_2); /* TLS 1.3 stays on: not a cap */
 }
 )");
   EXPECT_EQ(rules(p), "openssl/min-below-floor:3");
