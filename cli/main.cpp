@@ -64,6 +64,23 @@ std::string writeAtomically(const std::string &output, const std::string &text) 
   if (!llvm::sys::fs::status(output, st, /*follow=*/false)) {
     if (llvm::sys::fs::is_symlink_file(st))
       return "refusing to write the report through a symbolic link: " + output;
+    if (st.type() == llvm::sys::fs::file_type::character_file ||
+        st.type() == llvm::sys::fs::file_type::fifo_file) {
+      // /dev/null, /dev/stdout, a pipe: written directly (renaming over a
+      // device would replace it). A repository cannot carry one of these.
+      std::error_code ec;
+      llvm::raw_fd_ostream out(output, ec, llvm::sys::fs::OF_None);
+      if (ec)
+        return "cannot write " + output + ": " + ec.message();
+      out << text;
+      out.close();
+      if (out.has_error()) {
+        std::string msg = out.error().message();
+        out.clear_error();
+        return "cannot write " + output + ": " + msg;
+      }
+      return {};
+    }
     if (!llvm::sys::fs::is_regular_file(st))
       return "refusing to write the report onto something that is not a regular file: " + output;
   }

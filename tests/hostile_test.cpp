@@ -301,6 +301,13 @@ TEST(Hostile, ReportOutputIsAtomicAndRefusesLinksAndInputs) {
   EXPECT_EQ(readFile(dir.file("old.sarif")), "previous report\n");
   EXPECT_EQ(snapshot(dir.path, "-name '.tlsfloor-*'").size(), 0u);
 
+  // A device is written directly, never replaced by a rename.
+  r = runTool({"scan", "--format", "sarif", "-o", "/dev/null", "b.c"}, dir.path);
+  EXPECT_EQ(r.exitCode, 1) << r.err;
+  struct stat devnull;
+  ASSERT_EQ(stat("/dev/null", &devnull), 0);
+  EXPECT_TRUE(S_ISCHR(devnull.st_mode));
+
   // stdout that cannot be written: exit 2 with a message, not an abort.
   std::string cmd = "cd " + shellQuote(dir.path) + " && " + shellQuote(TLSFLOOR_EXE) +
                     " scan b.c >/dev/full 2>/dev/null";
