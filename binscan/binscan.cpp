@@ -484,6 +484,31 @@ void BinaryScanner::scanInto(const std::vector<std::string> &chain, llvm::Memory
     }
   }
 
+  // The binary twin of the source rule: a program that imports a function
+  // selecting one legacy protocol.
+  for (const Compiled &comp : *compiled_) {
+    for (const Component::LegacySymbol &l : comp.component->legacySymbols) {
+      if (!facts.undefined.count(l.name) || !belowFloor(*l.parsed, options_.floor))
+        continue;
+      Finding f;
+      f.ruleId = "binary/imports-legacy-method";
+      const RuleInfo *rule = kb_.rule(f.ruleId);
+      f.severity = rule ? rule->severity : Severity::Error;
+      f.component = comp.component->name;
+      f.location.chain = chain;
+      f.message = patterns::expandTemplate(
+          kb_.messageTemplate(f.ruleId),
+          {{"api", l.name},
+           {"component", comp.component->name},
+           {"protocol", std::string(protocolName(*l.parsed))},
+           {"floor", std::string(protocolName(options_.floor))}});
+      f.evidence = "imports " + l.name;
+      f.fixHint = "call the version-flexible method and set a TLS 1.2 minimum, then rebuild";
+      f.fingerprintBasis = comp.component->id + '\0' + l.name;
+      result.findings.push_back(std::move(f));
+    }
+  }
+
   re2::StringPiece text(bytes.data(), bytes.size());
   for (const Compiled &comp : *compiled_) {
     const Component &c = *comp.component;

@@ -37,6 +37,7 @@ LLVM_YAML_IS_SEQUENCE_VECTOR(tlsfloor::patterns::ApiModel)
 LLVM_YAML_IS_SEQUENCE_VECTOR(tlsfloor::patterns::Component)
 LLVM_YAML_IS_SEQUENCE_VECTOR(tlsfloor::patterns::VersionPattern)
 LLVM_YAML_IS_SEQUENCE_VECTOR(tlsfloor::patterns::Shim)
+LLVM_YAML_IS_SEQUENCE_VECTOR(tlsfloor::patterns::Component::LegacySymbol)
 LLVM_YAML_IS_STRING_MAP(std::string)
 
 namespace llvm::yaml {
@@ -106,6 +107,12 @@ template <> struct MappingTraits<VersionPattern> {
     io.mapOptional("strength", v.strength, std::string("mention"));
   }
 };
+template <> struct MappingTraits<Component::LegacySymbol> {
+  static void mapping(IO &io, Component::LegacySymbol &l) {
+    io.mapRequired("name", l.name);
+    io.mapRequired("protocol", l.protocol);
+  }
+};
 template <> struct MappingTraits<Component> {
   static void mapping(IO &io, Component &c) {
     io.mapRequired("id", c.id);
@@ -119,6 +126,7 @@ template <> struct MappingTraits<Component> {
     io.mapRequired("tls12_since", c.tls12Since);
     io.mapRequired("tls12_source", c.tls12Source);
     io.mapRequired("fix", c.fix);
+    io.mapOptional("legacy_symbols", c.legacySymbols);
   }
 };
 template <> struct MappingTraits<Shim> {
@@ -342,6 +350,12 @@ bool KnowledgeBase::addPack(std::string_view yamlText, const std::string &packNa
   for (Shim &sh : pack.shims)
     shims_.push_back(std::move(sh));
   for (Component &c : pack.components) {
+    for (Component::LegacySymbol &l : c.legacySymbols) {
+      l.parsed = parseProtocol(l.protocol);
+      if (!l.parsed)
+        return fail("component " + c.id + ": legacy symbol " + l.name + " has unknown protocol '" +
+                    l.protocol + "'");
+    }
     for (const Component &known : components_)
       if (known.id == c.id)
         return duplicate("component", "id", c.id);
@@ -394,7 +408,8 @@ bool KnowledgeBase::validate(std::string &error) const {
       }
     }
   }
-  for (const char *needed : {"binary/component-without-tls12", "binary/component-inventory"})
+  for (const char *needed : {"binary/component-without-tls12", "binary/component-inventory",
+                             "binary/imports-legacy-method"})
     if (!rule(needed)) {
       error = std::string("missing rule ") + needed;
       return false;

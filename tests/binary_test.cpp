@@ -100,3 +100,24 @@ TEST(Binaries, MachineOpenSsl3LibrariesAreInventory) {
   }
   EXPECT_GE(checked, 2) << "libssl3 is installed by the README's commands";
 }
+
+// The binary twin of openssl/legacy-method: a program importing a
+// version-specific method from libssl; the flexible method stays silent.
+TEST(Binary, ImportOfALegacyMethodIsReported) {
+  RunResult r = runTool({"scan", "--format", "json", FX_IMPORTS_TLSV1});
+  llvm::json::Value report = parseJson(r.out);
+  bool found = false;
+  for (const llvm::json::Value &v : findingsOf(report)) {
+    const llvm::json::Object &f = *v.getAsObject();
+    if (str(f, "ruleId") == "binary/imports-legacy-method") {
+      found = true;
+      EXPECT_EQ(str(f, "evidence"), "imports TLSv1_client_method");
+      EXPECT_NE(str(f, "message").find("TLS 1.0"), std::string::npos);
+    }
+  }
+  EXPECT_TRUE(found) << r.out;
+  EXPECT_EQ(r.exitCode, 1);
+  r = runTool({"scan", "--format", "json", FX_IMPORTS_TLS});
+  EXPECT_EQ(r.out.find("imports-legacy-method"), std::string::npos) << r.out;
+  EXPECT_EQ(r.exitCode, 0) << r.out; // links OpenSSL 3: an inventory note
+}

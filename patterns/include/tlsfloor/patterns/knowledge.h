@@ -123,6 +123,14 @@ struct Component {
   std::string tls12Since;  // first version with TLS 1.2
   std::string tls12Source; // public source for that fact
   std::string fix;
+  // Functions that select one legacy protocol (TLSv1_method): a binary that
+  // imports one gets a finding of its own, the twin of the source rule.
+  struct LegacySymbol {
+    std::string name;
+    std::string protocol;
+    std::optional<Protocol> parsed;
+  };
+  std::vector<LegacySymbol> legacySymbols;
 };
 
 class KnowledgeBase {
