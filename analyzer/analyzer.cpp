@@ -54,6 +54,10 @@ static std::set<std::string> identifiersIn(llvm::StringRef text) {
   return out;
 }
 
+// Where the built-in declarations live: a directory that exists only in
+// the parser's view (unsaved files), searched after every real one.
+static const char kShimDir[] = "/tlsfloor-builtin-headers";
+
 bool isKconfigPath(const std::string &path) {
   llvm::StringRef name = llvm::sys::path::filename(path);
   llvm::StringRef parent = llvm::sys::path::filename(llvm::sys::path::parent_path(path));
@@ -83,6 +87,12 @@ Analyzer::Analyzer(const patterns::KnowledgeBase &kb, AnalyzerOptions options)
         triggers.insert(id);
     if (!triggers.empty())
       libraryTriggers_.emplace_back(shim.headers.front(), std::move(triggers));
+  }
+  // The built-in headers, rendered once per analyzer (not once per file).
+  for (const patterns::Shim &shim : kb_.shims()) {
+    std::string text = kb_.renderShim(shim);
+    for (const std::string &header : shim.headers)
+      shimFiles_.emplace_back(std::string(kShimDir) + "/" + header, text);
   }
   // A name two libraries declare (wolfSSL's OpenSSL compatibility layer)
   // belongs to the first pack that declares it (OpenSSL's, built in first).
@@ -510,7 +520,7 @@ private:
           bool library = clang_Location_isInSystemHeader(clang_getCursorLocation(callee)) ||
                          fileOf(callee).display.empty() ||
                          llvm::StringRef(str(clang_getFileName(fileOfCursor(callee))))
-                             .starts_with("/tlsfloor-builtin-headers/");
+                             .starts_with(std::string(kShimDir) + "/");
           if (!clang_Cursor_isNull(def) && fileOf(def).inScope && depth < 2) {
             // A helper of this project: does it set the floor on the parameter?
             int n = clang_Cursor_getNumArguments(use);
@@ -1396,9 +1406,6 @@ static std::vector<std::string> widening(CXTranslationUnit tu, const std::string
   return args;
 }
 
-// Where the built-in declarations live: a directory that exists only in
-// the parser's view (unsaved files), searched after every real one.
-static const char kShimDir[] = "/tlsfloor-builtin-headers";
 
 AnalysisResult Analyzer::analyze(const SourceJob &job) const {
   AnalysisResult result;
@@ -1422,12 +1429,7 @@ AnalysisResult Analyzer::analyze(const SourceJob &job) const {
     argv.push_back(a.c_str());
 
   // Built-in declarations for libraries whose headers are not installed.
-  std::vector<std::pair<std::string, std::string>> shimFiles;
-  for (const patterns::Shim &shim : kb_.shims()) {
-    std::string text = kb_.renderShim(shim);
-    for (const std::string &header : shim.headers)
-      shimFiles.emplace_back(std::string(kShimDir) + "/" + header, text);
-  }
+  const std::vector<std::pair<std::string, std::string>> &shimFiles = shimFiles_;
   std::vector<CXUnsavedFile> unsaved;
   for (const auto &[path, text] : shimFiles)
     unsaved.push_back({path.c_str(), text.c_str(), static_cast<unsigned long>(text.size())});
