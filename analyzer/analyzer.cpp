@@ -88,6 +88,15 @@ Analyzer::Analyzer(const patterns::KnowledgeBase &kb, AnalyzerOptions options)
     if (!triggers.empty())
       libraryTriggers_.emplace_back(shim.headers.front(), std::move(triggers));
   }
+  // The libraries' version macros (OPENSSL_VERSION_NUMBER...), for project
+  // aliases such as HA_OPENSSL_VERSION_NUMBER (see widening()).
+  for (const patterns::Shim &shim : kb_.shims())
+    for (const std::string &id : identifiersIn(shim.text)) {
+      llvm::StringRef name(id);
+      if (name.ends_with("VERSION_NUMBER") || name.ends_with("VERSION_HEX") ||
+          name.ends_with("VERSION_NUM"))
+        versionMacros_.insert(id);
+    }
   // The built-in headers, rendered once per analyzer (not once per file).
   for (const patterns::Shim &shim : kb_.shims()) {
     std::string text = kb_.renderShim(shim);
@@ -1292,6 +1301,7 @@ static std::vector<std::string> widening(CXTranslationUnit tu, const std::string
                                          const std::vector<std::pair<std::string,
                                                                      std::set<std::string>>>
                                              &libraryTriggers,
+                                         const std::set<std::string> &versionMacros,
                                          std::vector<std::string> &macrosOut) {
   std::vector<std::string> args;
   CXFile file = clang_getFile(tu, path.c_str());
@@ -1375,6 +1385,35 @@ static std::vector<std::string> widening(CXTranslationUnit tu, const std::string
       chosen.insert(single.str()); // `#if USE_TLS`
   }
   clang_disposeSourceRangeList(skipped);
+  // A project's alias of a library's version macro (HA_OPENSSL_VERSION_NUMBER,
+  // defined in a header that is missing) compares as 0 and turns on every
+  // "older than" branch; it stands for the library's own macro, which the
+  // library's header (real or built in) defines.
+  std::set<std::string> aliases;
+  {
+    llvm::StringRef rest = text;
+    while (!rest.empty()) {
+      auto [line, tail] = rest.split('\n');
+      rest = tail;
+      llvm::StringRef l = line.trim();
+      if (!l.consume_front("#"))
+        continue;
+      l = l.ltrim();
+      if (!l.starts_with("if") && !l.starts_with("elif"))
+        continue;
+      for (const std::string &id : identifiersIn(l)) {
+        if (defined.count(id) || versionMacros.count(id) || aliases.count(id))
+          continue;
+        for (const std::string &v : versionMacros)
+          if (llvm::StringRef(id).ends_with("_" + v)) {
+            aliases.insert(id);
+            args.push_back("-D" + id + "=" + v);
+            macrosOut.push_back(id + "=" + v);
+            break;
+          }
+      }
+    }
+  }
   for (const std::string &m : chosen) {
     if (args.size() >= 128)
       break;
@@ -1461,7 +1500,8 @@ AnalysisResult Analyzer::analyze(const SourceJob &job) const {
       clang_disposeDiagnostic(d);
     }
     std::vector<std::string> extra =
-        headersMissing ? widening(rawTu, job.absolutePath, libraryTriggers_, widenedMacros)
+        headersMissing ? widening(rawTu, job.absolutePath, libraryTriggers_, versionMacros_,
+                                  widenedMacros)
                        : std::vector<std::string>();
     if (!extra.empty()) {
       command.insert(command.end() - 1, extra.begin(), extra.end());

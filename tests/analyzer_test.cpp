@@ -141,3 +141,19 @@ static void old(void) { SSL_CTX_new(TLSv1_method()); }
     said = said || d.message.find("USE_OPENSSL") != std::string::npos;
   EXPECT_TRUE(said) << "the info diagnostic names the macros it assumed";
 }
+
+TEST(Analyzer, AProjectAliasOfTheLibraryVersionMacroStandsForIt) {
+  // HA_OPENSSL_VERSION_NUMBER comes from a missing project header: compared
+  // as 0 it would turn the "older than 1.1.0" branch on and the real one off.
+  Parsed p = analyze(R"(#include "project/openssl-compat.h"
+#include <openssl/ssl.h>
+void set(SSL_CTX *ctx) {
+#if (HA_OPENSSL_VERSION_NUMBER < 0x1010000fL)
+  SSL_CTX_new(TLSv1_method());
+#else
+  SSL_CTX_set_min_proto_version(ctx, TLS1_1_VERSION);
+#endif
+}
+)", "alias.c");
+  EXPECT_EQ(rules(p), "openssl/min-below-floor:7");
+}

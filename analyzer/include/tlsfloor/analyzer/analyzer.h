@@ -77,6 +77,8 @@ private:
   const patterns::KnowledgeBase &kb_;
   AnalyzerOptions options_;
   SinkIndex sinks_;
+  // The libraries' version macros the built-in headers define.
+  std::set<std::string> versionMacros_;
   // (path under the built-in header directory, rendered text)
   std::vector<std::pair<std::string, std::string>> shimFiles_;
   // (a library's header, the sink names that show a file uses it)
