@@ -254,9 +254,6 @@ public:
         this);
   }
 
-  // Calls of sinks the AST lost, by expansion offset: recovery looks for them.
-  std::set<unsigned> seenCalls;
-
   // `// tlsfloor-ignore: RULE-ID reason` on a finding's line or the line
   // before silences it; a directive naming an unknown rule or giving no
   // reason is itself reported.
@@ -374,7 +371,6 @@ private:
   }
 
   bool inScope(CXCursor c) { return fileOf(c).inScope; }
-  bool inMainFile(CXCursor c) { return inScope(c); }
 
   static CXChildVisitResult visitNode(CXCursor c, CXCursor, CXClientData d) {
     auto *self = static_cast<Visit *>(d);
@@ -587,7 +583,7 @@ private:
   // --- sinks -----------------------------------------------------------------
 
   void onCall(CXCursor call) {
-    if (!inMainFile(call))
+    if (!inScope(call))
       return;
     CXCursor callee = clang_getCursorReferenced(call);
     std::vector<CXCursor> args;
@@ -671,9 +667,7 @@ private:
       report(call, str(clang_getCursorSpelling(callee)), *api, value ? &*value : nullptr,
              recovered ? "medium" : "");
     }
-    if (!leftToRecovery)
-      seenCalls.insert(expansionOffset(call));
-    else
+    if (leftToRecovery)
       allCalls_.erase(locationKey(clang_getCursorLocation(call))); // the probe decides
   }
 
@@ -696,7 +690,7 @@ private:
 
   void fieldWrite(CXCursor where, CXCursor field, CXCursor valueExpr) {
     auto it = sinks_.fields.find(fieldName(field));
-    if (it == sinks_.fields.end() || !inMainFile(where))
+    if (it == sinks_.fields.end() || !inScope(where))
       return;
     for (const ApiModel *api : it->second)
       reportEvaluated(where, qualifiedName(field), *api, valueExpr, valueExpr,
@@ -767,7 +761,7 @@ private:
 
   // A policy class overriding `allow_tls10()` to return a constant.
   void onMethod(CXCursor method) {
-    if (!inMainFile(method) || !clang_isCursorDefinition(method))
+    if (!inScope(method) || !clang_isCursorDefinition(method))
       return;
     CXCursor *overridden = nullptr;
     unsigned n = 0;
@@ -819,12 +813,6 @@ private:
     unsigned line = 0;
     clang_getExpansionLocation(clang_getCursorLocation(where), nullptr, &line, nullptr, nullptr);
     out_.unresolved.push_back(fileOf(where).display + ":" + std::to_string(line) + ": " + api.api);
-  }
-
-  unsigned expansionOffset(CXCursor c) const {
-    unsigned offset = 0;
-    clang_getExpansionLocation(clang_getCursorLocation(c), nullptr, nullptr, nullptr, &offset);
-    return offset;
   }
 
   // The macro the user wrote at the sink's expansion point, if any.
@@ -1018,7 +1006,7 @@ public:
       unsigned line = 0, column = 0, offset = 0;
       clang_getSpellingLocation(clang_getTokenLocation(tu_, toks[i]), nullptr, &line, &column,
                                 &offset);
-      if (seenCalls.count(offset) || isSkipped(offset) || directiveLines.count(line) ||
+      if (isSkipped(offset) || directiveLines.count(line) ||
           allCalls_.count({str(clang_getFileName(mainFile_)), offset}))
         continue; // the compiler kept this call: not lost
       // A macro the compiler expanded into something that is no sink.
@@ -1094,6 +1082,9 @@ public:
     emitVerdicts(site, api, verdicts, call.name, evidence, value ? &*value : nullptr, "medium");
   }
 
+  // The scanned file's text as the compiler read it.
+  const std::string &mainContents() { return mainInfo().contents; }
+
   // The argument index a lost call's model reads, for the value and the
   // `when` condition (a macro implies its condition).
   static int valueIndex(const LostCall &c) {
@@ -1109,8 +1100,6 @@ private:
     for (auto &[name, info] : files_)
       if (info.display == job_.displayPath && info.inScope)
         return info;
-    CXCursor tuCursor = clang_getTranslationUnitCursor(tu_);
-    (void)tuCursor;
     std::string name = str(clang_getFileName(mainFile_));
     FileInfo info;
     info.inScope = true;
@@ -1224,10 +1213,7 @@ static void recoverLostCalls(Visit &visit, const SourceJob &job,
     cxx = cxx || command[i] == "clang++" || llvm::StringRef(command[i]).starts_with("-xc++") ||
           (command[i] == "-x" && i + 1 < command.size() &&
            llvm::StringRef(command[i + 1]).starts_with("c++"));
-  auto buf = llvm::MemoryBuffer::getFile(job.absolutePath, /*IsText=*/true);
-  if (!buf)
-    return;
-  std::string probe = (*buf)->getBuffer().str() + "\n";
+  std::string probe = visit.mainContents() + "\n";
   std::map<std::pair<size_t, int>, unsigned> slot; // (lost call, arg) -> probe number
   unsigned count = 0;
   for (size_t c = 0; c < lost.size(); ++c)

@@ -208,7 +208,7 @@ int main(int argc, char **argv) {
     options.noSystemHeaders = noSystemHeaders;
     options.removeArgs = removeArgs;
     options.queryDrivers = queryDrivers;
-    report = driver::runScan(options, kb, error);
+    report = driver::runScan(options, error);
     if (!error.empty())
       return fail(error);
 

@@ -214,9 +214,7 @@ llvm::json::Object workerInit(const ScanOptions &options, const std::string &cwd
 
 } // namespace
 
-ScanReport runScan(const ScanOptions &options, const patterns::KnowledgeBase &kb,
-                   std::string &configError) {
-  (void)kb; // the workers load the same packs (built-in + options.packs)
+ScanReport runScan(const ScanOptions &options, std::string &configError) {
   ScanReport report;
   llvm::SmallString<256> cwdBuf;
   if (std::error_code ec = fs::current_path(cwdBuf)) {

@@ -17,6 +17,7 @@
 #include "sandbox.h"
 #include "tlsfloor/analyzer/analyzer.h"
 #include "tlsfloor/binscan/binscan.h"
+#include "tlsfloor/driver/scan.h"
 #include "tlsfloor/findings/transport.h"
 #include "workers.h"
 

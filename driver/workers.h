@@ -40,9 +40,9 @@ struct PoolOptions {
 
 std::vector<WorkResult> runInWorkers(const std::vector<WorkItem> &items, const PoolOptions &options);
 
-// The worker side: reads `init` and then one job per line on stdin, writes one
-// result per line on stdout. Returns the process exit code.
-int workerMain();
+// The worker side (workerMain(), declared in tlsfloor/driver/scan.h): reads
+// `init` and then one job per line on stdin, writes one result per line on
+// stdout.
 
 // Exit code of a worker whose allocation failed under its memory budget.
 constexpr int kWorkerOutOfMemory = 86;

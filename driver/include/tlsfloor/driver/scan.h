@@ -47,10 +47,11 @@ enum class InputKind { Source, Config, Binary, Skip };
 // other non-text content (a NUL in the first block) as a raw blob.
 InputKind classify(const std::string &path, llvm::StringRef head);
 
-// Runs the scan. A configuration problem (unreadable compile database, -o
-// onto an input) is returned in `configError` with an empty report.
-ScanReport runScan(const ScanOptions &options, const patterns::KnowledgeBase &kb,
-                   std::string &configError);
+// Runs the scan. The workers load the built-in packs plus options.packs
+// (validated by the caller). A configuration problem (unreadable compile
+// database, -o onto an input) is returned in `configError` with an empty
+// report.
+ScanReport runScan(const ScanOptions &options, std::string &configError);
 
 // The process entry point of `tlsfloor __worker` (internal: the driver
 // starts it). Returns the exit code.
