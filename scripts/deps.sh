@@ -16,6 +16,9 @@ packages=(
   libgnutls28-dev libmbedtls-dev libwolfssl-dev libcurl4-openssl-dev libboost-dev
   qtbase5-dev libpoco-dev libnss3-dev libbotan-2-dev libwebsockets-dev
   libpaho-mqtt-dev libmosquitto-dev mingw-w64-x86-64-dev
+  # A cross toolchain (issues #6, #7): compile databases written for
+  # arm-none-eabi-gcc, --query-driver, and ARM firmware objects to scan.
+  gcc-arm-none-eabi libnewlib-arm-none-eabi
 )
 
 missing=()
