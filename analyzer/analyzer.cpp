@@ -835,7 +835,12 @@ private:
     EffectHandler handler = findEffect(api.effect);
     if (!handler)
       return;
-    std::vector<Verdict> verdicts = handler(EffectInput{api, kb_, floor_, value, partial});
+    EffectInput input{api, kb_, floor_, value, partial};
+    if (!valueKnown(input)) {
+      unresolved(where, api);
+      return;
+    }
+    std::vector<Verdict> verdicts = handler(input);
     if (verdicts.empty())
       return;
     bool isCall = clang_getCursorKind(where) == CXCursor_CallExpr;

@@ -354,6 +354,17 @@ const std::map<std::string, EffectHandler> &registry() {
 
 } // namespace
 
+bool valueKnown(const EffectInput &in) {
+  const EvalValue *v = in.value;
+  if (!v || v->integer || v->string || !v->enumerator.empty() || v->callee.empty())
+    return true;
+  for (const std::string &id : {in.api.scale, in.api.maxScale})
+    if (const Scale *s = id.empty() ? nullptr : scaleOf(in, id))
+      if (s->lookupName(v->callee))
+        return true;
+  return false;
+}
+
 EffectHandler findEffect(const std::string &effect) {
   auto it = registry().find(effect);
   return it == registry().end() ? nullptr : it->second;

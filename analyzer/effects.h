@@ -44,6 +44,11 @@ struct EffectInput {
 
 using EffectHandler = std::vector<Verdict> (*)(const EffectInput &);
 
+// False when a value reaching a sink is only the result of a call to a
+// function the sink's scale does not name (`set_min(ctx, pick())`): the
+// program decides at run time, so the sink is listed as unresolved.
+bool valueKnown(const EffectInput &in);
+
 // The handler registered under `name`, or null.
 EffectHandler findEffect(const std::string &name);
 

@@ -106,6 +106,15 @@ void writeSarif(const ScanReport &report, const ReportContext &ctx, llvm::raw_os
         j.attributeArray("invocations", [&] {
           j.object([&] {
             j.attribute("executionSuccessful", !report.incomplete());
+            // Sinks seen with a value that could not be resolved: "clean"
+            // and "not understood" differ here as in the JSON report.
+            if (!report.unresolved.empty())
+              j.attributeObject("properties", [&] {
+                j.attributeArray("unresolvedSinks", [&] {
+                  for (const std::string &u : report.unresolved)
+                    j.value(u);
+                });
+              });
             if (!ctx.workingDirectory.empty())
               j.attributeObject("workingDirectory",
                                 [&] { j.attribute("uri", directoryUri(ctx.workingDirectory)); });
@@ -180,6 +189,8 @@ void writeSarif(const ScanReport &report, const ReportContext &ctx, llvm::raw_os
                   j.attribute("offset", static_cast<int64_t>(*f.location.offset));
                 if (!f.fixHint.empty())
                   j.attribute("fix", f.fixHint);
+                if (!f.confidence.empty()) // "medium": seen through built-in declarations
+                  j.attribute("confidence", f.confidence);
               });
             });
           }

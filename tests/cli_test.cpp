@@ -130,6 +130,13 @@ TEST(Cli, PreCommitScanOfALoneFileWithMissingProjectHeaders) {
   ASSERT_EQ(findingsOf(report).size(), 1u) << legacy.out;
   EXPECT_EQ(str(*findingsOf(report)[0].getAsObject(), "ruleId"), "openssl/min-below-floor");
   EXPECT_EQ(str(*findingsOf(report)[0].getAsObject(), "confidence"), "medium");
+  // SARIF says the same in the result's properties.
+  RunResult sarif = runTool({"scan", "--format", "sarif", "legacy.c"}, repo.path);
+  llvm::json::Value sarifDoc = parseJson(sarif.out);
+  const llvm::json::Object *result =
+      sarifDoc.getAsObject()->getArray("runs")->front().getAsObject()->getArray("results")
+          ->front().getAsObject();
+  EXPECT_EQ(str(*result->getObject("properties"), "confidence"), "medium") << sarif.out;
   RunResult modern = runTool({"scan", "modern.c"}, repo.path);
   EXPECT_EQ(modern.exitCode, 0) << modern.out << modern.err;
   // Without any SDK on the machine the same holds (built-in declarations).
@@ -137,4 +144,28 @@ TEST(Cli, PreCommitScanOfALoneFileWithMissingProjectHeaders) {
   EXPECT_EQ(legacy.exitCode, 1) << legacy.out;
   modern = runTool({"scan", "--no-system-headers", "modern.c"}, repo.path);
   EXPECT_EQ(modern.exitCode, 0) << modern.out;
+}
+
+// A sink whose value cannot be resolved is no finding, but both machine
+// formats list it, so "clean" and "not understood" differ.
+TEST(Cli, UnresolvedSinksAreListedInJsonAndSarif) {
+  TempDir repo;
+  writeFile(repo.file("dyn.c"),
+            "#include <openssl/ssl.h>\nint pick(void);\n"
+            "void setup(SSL_CTX *ctx) { SSL_CTX_set_min_proto_version(ctx, pick()); }\n");
+  writeFile(repo.file("fixed.c"),
+            "#include <openssl/ssl.h>\n"
+            "void setup(SSL_CTX *ctx) { SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION); }\n");
+  RunResult json = runTool({"scan", "--format", "json", "dyn.c"}, repo.path);
+  EXPECT_EQ(json.exitCode, 0) << json.out;
+  llvm::json::Value doc = parseJson(json.out);
+  const llvm::json::Array *unresolved = doc.getAsObject()->getArray("unresolvedSinks");
+  ASSERT_NE(unresolved, nullptr) << json.out;
+  ASSERT_EQ(unresolved->size(), 1u) << json.out;
+  EXPECT_NE(unresolved->front().getAsString()->find("dyn.c:3"), llvm::StringRef::npos) << json.out;
+  RunResult sarif = runTool({"scan", "--format", "sarif", "dyn.c"}, repo.path);
+  EXPECT_NE(sarif.out.find("\"unresolvedSinks\""), std::string::npos) << sarif.out;
+  EXPECT_NE(sarif.out.find("SSL_CTX_set_min_proto_version"), std::string::npos) << sarif.out;
+  RunResult clean = runTool({"scan", "--format", "sarif", "fixed.c"}, repo.path);
+  EXPECT_EQ(clean.out.find("unresolvedSinks"), std::string::npos) << clean.out;
 }
