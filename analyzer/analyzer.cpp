@@ -629,8 +629,14 @@ private:
     }
     std::string name = qualifiedName(callee);
     auto it = sinks_.calls.find(name);
-    if (it == sinks_.calls.end())
-      return;
+    if (it == sinks_.calls.end()) {
+      // std::make_shared<T>(args...) constructs a T from args: the call is
+      // T's constructor for the sinks (`make_shared<ssl::context>(tlsv1)`).
+      std::string made = constructorMadeBy(callee, name, args);
+      if (made.empty() || (it = sinks_.calls.find(made)) == sinks_.calls.end())
+        return;
+      name = made;
+    }
     // A call kept only as an overload set has dependent arguments the
     // compiler will not evaluate; if so, leave it to the token recovery
     // (lostCalls), which evaluates them apart.
@@ -669,6 +675,34 @@ private:
     }
     if (leftToRecovery)
       allCalls_.erase(locationKey(clang_getCursorLocation(call))); // the probe decides
+  }
+
+  // Factories that forward their arguments to T's constructor (language
+  // and standard-library knowledge, not a TLS library's): the constructor's
+  // qualified name ("ns::T::T"), with `args` trimmed to what T receives.
+  std::string constructorMadeBy(CXCursor callee, const std::string &name,
+                                std::vector<CXCursor> &args) {
+    static const std::pair<const char *, unsigned> kFactories[] = {
+        {"std::make_shared", 0},   {"std::make_unique", 0},   {"boost::make_shared", 0},
+        {"boost::make_unique", 0}, {"std::allocate_shared", 1}, {"boost::allocate_shared", 1}};
+    unsigned skip = 0;
+    bool known = false;
+    for (const auto &[factory, leading] : kFactories)
+      if (name == factory) {
+        known = true;
+        skip = leading;
+      }
+    if (!known || clang_Cursor_getNumTemplateArguments(callee) < 1)
+      return {};
+    CXType t = clang_getCanonicalType(clang_Cursor_getTemplateArgumentType(callee, 0));
+    CXCursor record = clang_getTypeDeclaration(t);
+    if (clang_Cursor_isNull(record) || clang_getCursorKind(record) == CXCursor_NoDeclFound)
+      return {};
+    std::string cls = qualifiedName(record);
+    if (cls.empty() || args.size() < skip)
+      return {};
+    args.erase(args.begin(), args.begin() + skip);
+    return cls + "::" + str(clang_getCursorSpelling(record));
   }
 
   static bool matches(const patterns::ArgCondition &when, const EvalValue &v) {
