@@ -52,6 +52,10 @@ void walkArchive(const std::vector<std::string> &chain, const std::string &path,
     return;
   }
   uint64_t compressed = data.empty() ? 0 : data.size();
+  // What this stream expanded to: its ratio is judged on its own bytes, not
+  // on everything the outer archives read before it (a small .gz changelog
+  // after 64 MiB of other members is no bomb).
+  uint64_t expanded = 0;
   uint64_t members = 0;
   std::string buffer;
   while (true) {
@@ -107,6 +111,7 @@ void walkArchive(const std::vector<std::string> &chain, const std::string &path,
         break;
       }
       totalBytes += static_cast<uint64_t>(n);
+      expanded += static_cast<uint64_t>(n);
       if (buffer.size() + static_cast<size_t>(n) > limits.maxMemberBytes) {
         tooBig = true;
         break;
@@ -117,7 +122,7 @@ void walkArchive(const std::vector<std::string> &chain, const std::string &path,
         return;
       }
       uint64_t base = compressed ? compressed : static_cast<uint64_t>(archive_filter_bytes(a.get(), -1));
-      if (totalBytes > (64u << 20) && base && totalBytes / base > limits.maxRatio) {
+      if (expanded > (64u << 20) && base && expanded / base > limits.maxRatio) {
         problem(chain, "expands more than " + std::to_string(limits.maxRatio) +
                            " times (an archive bomb?); the rest not read");
         return;
