@@ -1,7 +1,9 @@
 #include "tlsfloor/binscan/binscan.h"
 
 #include "archive.h"
+#include "tlsfloor/binscan/verdict.h"
 
+#include <map>
 #include <memory>
 #include <set>
 
@@ -16,6 +18,7 @@
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "re2/re2.h"
+#include "re2/set.h"
 
 namespace tlsfloor::binscan {
 
@@ -24,8 +27,19 @@ using patterns::Component;
 struct BinaryScanner::Compiled {
   const Component *component;
   std::vector<std::unique_ptr<RE2>> versionRegexes; // parallel to versionPatterns
+  std::vector<int> setIndex;                        // each one's index in Patterns::versions
+  std::vector<std::unique_ptr<RE2>> fileRegexes;    // parallel to files
   std::vector<std::unique_ptr<RE2>> symbolVersionRegexes;
   std::set<std::string> symbols;
+};
+
+// Every version pattern of every component in one RE2::Set: one pass over
+// a file tells which patterns occur at all; only those run again for their
+// version. Every file-name pattern in another, matched on member names.
+struct BinaryScanner::Patterns {
+  std::unique_ptr<RE2::Set> versions;
+  std::unique_ptr<RE2::Set> paths;
+  std::vector<std::pair<size_t, size_t>> pathOwner; // set index -> (component, file)
 };
 
 namespace {
@@ -329,26 +343,73 @@ std::string normaliseVersion(std::string v) {
 
 } // namespace
 
+struct NamedFiles::Impl {
+  std::unique_ptr<RE2::Set> set;
+};
+
+NamedFiles::NamedFiles(const patterns::KnowledgeBase &kb) : impl_(new Impl) {
+  RE2::Options o = latin1();
+  impl_->set = std::make_unique<RE2::Set>(o, RE2::UNANCHORED);
+  bool any = false;
+  for (const Component &c : kb.components())
+    for (const Component::FilePattern &f : c.files)
+      any |= impl_->set->Add(f.path, nullptr) >= 0;
+  if (!any || !impl_->set->Compile())
+    impl_->set.reset();
+}
+
+NamedFiles::~NamedFiles() { delete impl_; }
+
+bool NamedFiles::matches(llvm::StringRef path) const {
+  std::vector<int> hits;
+  return impl_->set && impl_->set->Match(re2::StringPiece(path.data(), path.size()), &hits);
+}
+
 bool looksLikeObjectFile(llvm::StringRef head) {
   llvm::file_magic magic;
   return formatOf(head, magic) != "raw" || looksLikeArchive(head);
 }
 
 BinaryScanner::BinaryScanner(const patterns::KnowledgeBase &kb, BinscanOptions options)
-    : kb_(kb), options_(options), compiled_(new std::vector<Compiled>) {
+    : kb_(kb), options_(options), compiled_(new std::vector<Compiled>), sets_(new Patterns) {
+  RE2::Options setOptions = latin1();
+  setOptions.set_max_mem(64 << 20);
+  sets_->versions = std::make_unique<RE2::Set>(setOptions, RE2::UNANCHORED);
+  sets_->paths = std::make_unique<RE2::Set>(setOptions, RE2::UNANCHORED);
   for (const Component &c : kb_.components()) {
     Compiled comp;
     comp.component = &c;
-    for (const patterns::VersionPattern &p : c.versionPatterns)
+    for (const patterns::VersionPattern &p : c.versionPatterns) {
       comp.versionRegexes.push_back(std::make_unique<RE2>(p.regex, latin1()));
+      comp.setIndex.push_back(sets_->versions->Add(p.regex, nullptr));
+    }
+    for (size_t f = 0; f < c.files.size(); ++f) {
+      comp.fileRegexes.push_back(std::make_unique<RE2>(c.files[f].regex, latin1()));
+      if (sets_->paths->Add(c.files[f].path, nullptr) >= 0)
+        sets_->pathOwner.emplace_back(compiled_->size(), f);
+    }
     for (const std::string &p : c.symbolVersions)
       comp.symbolVersionRegexes.push_back(std::make_unique<RE2>(p, latin1()));
     comp.symbols.insert(c.symbols.begin(), c.symbols.end());
     compiled_->push_back(std::move(comp));
   }
+  // Packs are validated (every regex compiles); a set that still does not
+  // compile (memory budget) falls back to one pass per pattern.
+  if (!sets_->versions->Compile())
+    sets_->versions.reset();
+  if (!sets_->paths->Compile())
+    sets_->paths.reset();
 }
 
-BinaryScanner::~BinaryScanner() { delete compiled_; }
+BinaryScanner::~BinaryScanner() {
+  delete compiled_;
+  delete sets_;
+}
+
+bool BinaryScanner::namedFile(llvm::StringRef path) const {
+  std::vector<int> hits;
+  return sets_->paths && sets_->paths->Match(re2::StringPiece(path.data(), path.size()), &hits);
+}
 
 BinaryResult BinaryScanner::scanFile(const std::vector<std::string> &chain,
                                      const std::string &path) const {
@@ -367,6 +428,7 @@ BinaryResult BinaryScanner::scan(const std::vector<std::string> &chain,
                                  llvm::MemoryBufferRef data) const {
   BinaryResult result;
   scanInto(chain, data, 0, result);
+  nameDeciders(result);
   return result;
 }
 
@@ -400,7 +462,8 @@ void BinaryScanner::scanInto(const std::vector<std::string> &chain, llvm::Memory
         [&](const std::vector<std::string> &nested, llvm::MemoryBufferRef member) {
           llvm::StringRef head = member.getBuffer().take_front(4096);
           llvm::file_magic m;
-          if (formatOf(head, m) != "raw" || head.find('\0') != llvm::StringRef::npos)
+          if (formatOf(head, m) != "raw" || head.find('\0') != llvm::StringRef::npos ||
+              namedFile(nested.back()))
             scanInto(nested, member, depth + 1, result);
         },
         [&](const std::vector<std::string> &where, const std::string &message) {
@@ -506,26 +569,65 @@ void BinaryScanner::scanInto(const std::vector<std::string> &chain, llvm::Memory
       f.fixHint = "call the version-flexible method and set a TLS 1.2 minimum, then rebuild";
       f.fingerprintBasis = comp.component->id + '\0' + l.name;
       result.findings.push_back(std::move(f));
+      result.components.push_back(nullptr);
     }
   }
 
   re2::StringPiece text(bytes.data(), bytes.size());
-  for (const Compiled &comp : *compiled_) {
+  // One pass of all version patterns; then only the ones that occur.
+  std::vector<int> present;
+  bool filtered = sets_->versions != nullptr;
+  if (filtered)
+    sets_->versions->Match(text, &present);
+  std::set<int> occurs(present.begin(), present.end());
+  // Files known by name: their version regexes, on the first 4 MiB.
+  std::map<size_t, std::vector<size_t>> namedBy; // component -> file patterns
+  if (sets_->paths && !chain.empty()) {
+    std::vector<int> hits;
+    const std::string &name = chain.back();
+    sets_->paths->Match(re2::StringPiece(name.data(), name.size()), &hits);
+    for (int h : hits)
+      if (h >= 0 && static_cast<size_t>(h) < sets_->pathOwner.size())
+        namedBy[sets_->pathOwner[h].first].push_back(sets_->pathOwner[h].second);
+  }
+  re2::StringPiece head(bytes.data(), std::min<size_t>(bytes.size(), 4u << 20));
+
+  std::vector<std::pair<const Component *, Finding>> found;
+  for (size_t ci = 0; ci < compiled_->size(); ++ci) {
+    const Compiled &comp = (*compiled_)[ci];
     const Component &c = *comp.component;
     // The first match of each pattern is all a decision uses: keeping every
     // match let a crafted blob hold gigabytes of them.
     std::vector<TextMatch> matches;
     for (size_t i = 0; i < comp.versionRegexes.size(); ++i) {
+      if (filtered && !occurs.count(comp.setIndex[i]))
+        continue;
       re2::StringPiece groups[2];
-      if (!comp.versionRegexes[i]->Match(text, 0, text.size(), RE2::UNANCHORED, groups, 2))
+      int n = std::min(2, comp.versionRegexes[i]->NumberOfCapturingGroups() + 1);
+      if (!comp.versionRegexes[i]->Match(text, 0, text.size(), RE2::UNANCHORED, groups, n))
         continue;
       TextMatch m;
-      m.version = std::string(groups[1].data(), groups[1].size());
+      if (n > 1)
+        m.version = std::string(groups[1].data(), groups[1].size());
       m.text = std::string(groups[0].data(), std::min<size_t>(groups[0].size(), 200));
       m.offset = static_cast<uint64_t>(groups[0].data() - text.data());
       m.implementation = c.versionPatterns[i].strength == "implementation";
       matches.push_back(std::move(m));
     }
+    const TextMatch *named = nullptr;
+    TextMatch namedMatch;
+    auto nb = namedBy.find(ci);
+    if (nb != namedBy.end())
+      for (size_t f : nb->second) {
+        re2::StringPiece groups[2];
+        if (!comp.fileRegexes[f]->Match(head, 0, head.size(), RE2::UNANCHORED, groups, 2))
+          continue;
+        namedMatch.version = std::string(groups[1].data(), groups[1].size());
+        namedMatch.text = std::string(groups[0].data(), std::min<size_t>(groups[0].size(), 200));
+        namedMatch.offset = static_cast<uint64_t>(groups[0].data() - head.data());
+        named = &namedMatch;
+        break;
+      }
     unsigned definedHits = 0, importedHits = 0;
     for (const std::string &s : comp.symbols) {
       definedHits += facts.defined.count(s);
@@ -546,29 +648,35 @@ void BinaryScanner::scanInto(const std::vector<std::string> &chain, llvm::Memory
       return best;
     };
     std::string definedNode = bestNode(facts.versionDefs).first;
-    const TextMatch *implText = nullptr, *mentionText = nullptr;
-    for (const TextMatch &m : matches) {
+    // The version: an implementation match that has one, else a mention.
+    const TextMatch *implText = nullptr, *versioned = nullptr;
+    for (const TextMatch &m : matches)
       if (m.implementation && !implText)
         implText = &m;
-      if (!m.implementation && !mentionText)
-        mentionText = &m;
-    }
+    for (bool impl : {true, false})
+      for (const TextMatch &m : matches)
+        if (!versioned && m.implementation == impl && !m.version.empty())
+          versioned = &m;
 
-    bool embeds = definedHits >= c.minSymbols || implText || !definedNode.empty();
-    bool links = !embeds && importedHits >= 1;
-    if (!embeds && !links)
+    bool minSymbols = !comp.symbols.empty() && definedHits >= c.minSymbols;
+    bool embeds = minSymbols || implText || !definedNode.empty();
+    bool links = !embeds && !named && importedHits >= 1;
+    if (!embeds && !links && !named)
       continue; // at most a mention: a program that prints a version string
 
     Finding f;
     f.component = c.name;
     f.location.chain = chain;
-    std::string how = embeds ? "embeds" : "links";
+    std::string how = named ? "ships" : embeds ? "embeds" : "links";
     bool lowerBound = false;
-    if (embeds && (implText || mentionText)) {
-      const TextMatch *m = implText ? implText : mentionText;
-      f.version = m->version;
-      f.evidence = m->text;
-      f.location.offset = m->offset;
+    if (named) {
+      f.version = named->version;
+      f.evidence = named->text;
+      f.location.offset = named->offset;
+    } else if (embeds && versioned) {
+      f.version = versioned->version;
+      f.evidence = versioned->text;
+      f.location.offset = versioned->offset;
     } else {
       auto node = bestNode(embeds ? facts.versionDefs : facts.versionNeeds);
       if (!node.first.empty()) {
@@ -576,31 +684,79 @@ void BinaryScanner::scanInto(const std::vector<std::string> &chain, llvm::Memory
         lowerBound = true;
         f.evidence = std::string(embeds ? "defines" : "needs") + " ELF symbol version " +
                      node.second;
+      } else if (implText) {
+        f.evidence = implText->text;
+        f.location.offset = implText->offset;
       }
     }
     std::string shownVersion = f.version.empty() ? "(version unknown)"
                                                  : (lowerBound ? ">= " : "") + f.version;
-    bool tooOld = !f.version.empty() && !lowerBound &&
-                  patterns::compareVersions(f.version, c.tls12Since) < 0;
-    // A floor above TLS 1.2 is not decided by "has TLS 1.2"; keep to inventory.
-    f.ruleId = tooOld ? "binary/component-without-tls12" : "binary/component-inventory";
+    ComponentVerdict verdict = judgeComponent(c, f.version, lowerBound, options_.floor);
+    f.ruleId = verdict.ruleId;
     const RuleInfo *rule = kb_.rule(f.ruleId);
     f.severity = rule ? rule->severity : Severity::Note;
     f.message = patterns::expandTemplate(kb_.messageTemplate(f.ruleId),
                                          {{"how", how},
                                           {"component", c.name},
                                           {"version", shownVersion},
-                                          {"since", c.tls12Since}});
-    if (tooOld)
-      f.fixHint = c.fix + " (" + c.tls12Source + ")";
+                                          {"since", verdict.since == "0" ? "its first release"
+                                                                         : verdict.since}});
+    if (verdict.ruleId == "binary/component-without-tls12")
+      f.fixHint = c.fix + " (" + verdict.source + ")";
+    else if (verdict.actionable)
+      f.fixHint = "upgrade " + c.name + " to " + verdict.since + " or later: " + c.fix + " (" +
+                  verdict.source + ")";
     f.value = how + (definedHits ? ", " + std::to_string(definedHits) + " implementation symbol(s)"
                                  : std::string())
                   + (importedHits && !embeds ? ", " + std::to_string(importedHits) + " imported symbol(s)"
                                              : std::string());
     f.fingerprintBasis = c.id + '\0' + how + '\0' + f.version;
-    result.findings.push_back(std::move(f));
+    found.emplace_back(&c, std::move(f));
   }
+  // A fork that shares its parent's symbols rules the parent out here.
+  std::set<std::string> excluded;
+  for (const auto &[c, f] : found)
+    excluded.insert(c->excludes.begin(), c->excludes.end());
+  for (auto &[c, f] : found)
+    if (!excluded.count(c->id)) {
+      result.components.push_back(c);
+      result.findings.push_back(std::move(f));
+    }
+}
 
+void BinaryScanner::nameDeciders(BinaryResult &result) const {
+  // An SDK's protocol is decided by what it runs on: name that component
+  // when the same input holds it ("the protocol comes from OpenJDK 1.7.0_80
+  // at jre/lib/amd64/server/libjvm.so").
+  if (result.components.size() != result.findings.size())
+    return;
+  for (size_t i = 0; i < result.findings.size(); ++i) {
+    const Component *c = result.components[i];
+    if (!c || c->tlsFrom.empty())
+      continue;
+    std::string named;
+    for (const std::string &id : c->tlsFrom)
+      for (size_t j = 0; j < result.findings.size(); ++j) {
+        const Component *d = result.components[j];
+        if (!d || d->id != id || named.size() > 400)
+          continue;
+        const Finding &df = result.findings[j];
+        std::string where = df.location.displayPath();
+        named += (named.empty() ? "" : "; ") + d->name + " " +
+                 (df.version.empty() ? "(version unknown)" : df.version) + " at " + where;
+      }
+    Finding &f = result.findings[i];
+    if (!named.empty()) {
+      f.message += "; its TLS comes from " + named;
+    } else {
+      std::string names;
+      for (const std::string &id : c->tlsFrom)
+        for (const Component &k : kb_.components())
+          if (k.id == id)
+            names += (names.empty() ? "" : " or ") + k.name;
+      f.message += "; its TLS comes from " + names + ", not found in this input";
+    }
+  }
 }
 
 } // namespace tlsfloor::binscan

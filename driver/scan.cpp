@@ -16,7 +16,8 @@ namespace tlsfloor::driver {
 namespace fs = llvm::sys::fs;
 namespace path = llvm::sys::path;
 
-InputKind classify(const std::string &file, llvm::StringRef head) {
+InputKind classify(const std::string &file, llvm::StringRef head,
+                   const binscan::NamedFiles *named) {
   if (analyzer::isCSourcePath(file) || analyzer::isCxxSourcePath(file) ||
       analyzer::isHeaderPath(file))
     return InputKind::Source;
@@ -26,6 +27,8 @@ InputKind classify(const std::string &file, llvm::StringRef head) {
     return InputKind::Binary;
   if (head.find('\0') != llvm::StringRef::npos)
     return InputKind::Binary; // raw blob: firmware image, data file...
+  if (named && named->matches(file))
+    return InputKind::Binary; // a component's own file: a JDK's `release`...
   return InputKind::Skip;
 }
 
@@ -47,7 +50,8 @@ struct Job {
 
 class Collector {
 public:
-  Collector(std::string cwd, ScanReport &report) : cwd_(std::move(cwd)), report_(report) {}
+  Collector(std::string cwd, ScanReport &report, const binscan::NamedFiles *named)
+      : cwd_(std::move(cwd)), report_(report), named_(named) {}
 
   void addPath(const std::string &given) {
     fs::file_status st;
@@ -142,7 +146,7 @@ private:
       incomplete(file, "cannot read: " + ec.message());
       return;
     }
-    InputKind kind = classify(file, source ? llvm::StringRef() : llvm::StringRef(head));
+    InputKind kind = classify(file, source ? llvm::StringRef() : llvm::StringRef(head), named_);
     if (kind == InputKind::Skip) {
       ++report_.stats.skippedFiles;
       return;
@@ -167,6 +171,7 @@ private:
 
   std::string cwd_;
   ScanReport &report_;
+  const binscan::NamedFiles *named_;
 };
 
 // Loads the compile database: the one named by -p (an error if unusable), or
@@ -234,7 +239,15 @@ ScanReport runScan(const ScanOptions &options, std::string &configError) {
   for (const std::string &note : queryDrivers(db, options.queryDrivers))
     report.diagnostics.push_back({Diagnostic::Kind::Info, "--query-driver", note});
 
-  Collector collector(cwd, report);
+  // The packs (built-in and the user's) say which text files are a
+  // component's own (a JDK's `release`): the walk keeps those too.
+  patterns::KnowledgeBase kb = patterns::KnowledgeBase::builtin();
+  for (const auto &[name, text] : options.packs) {
+    std::string ignored; // validated by the caller before the scan
+    kb.addPack(text, name, ignored);
+  }
+  binscan::NamedFiles named(kb);
+  Collector collector(cwd, report, &named);
   if (options.paths.empty())
     collector.addPath(".");
   for (const std::string &p : options.paths)

@@ -38,6 +38,7 @@ LLVM_YAML_IS_SEQUENCE_VECTOR(tlsfloor::patterns::Component)
 LLVM_YAML_IS_SEQUENCE_VECTOR(tlsfloor::patterns::VersionPattern)
 LLVM_YAML_IS_SEQUENCE_VECTOR(tlsfloor::patterns::Shim)
 LLVM_YAML_IS_SEQUENCE_VECTOR(tlsfloor::patterns::Component::LegacySymbol)
+LLVM_YAML_IS_SEQUENCE_VECTOR(tlsfloor::patterns::Component::FilePattern)
 LLVM_YAML_IS_STRING_MAP(std::string)
 
 namespace llvm::yaml {
@@ -113,11 +114,19 @@ template <> struct MappingTraits<Component::LegacySymbol> {
     io.mapRequired("protocol", l.protocol);
   }
 };
+template <> struct MappingTraits<Component::FilePattern> {
+  static void mapping(IO &io, Component::FilePattern &f) {
+    io.mapRequired("path", f.path);
+    io.mapRequired("regex", f.regex);
+  }
+};
 template <> struct MappingTraits<Component> {
   static void mapping(IO &io, Component &c) {
     io.mapRequired("id", c.id);
     io.mapRequired("name", c.name);
-    io.mapRequired("version_patterns", c.versionPatterns);
+    io.mapOptional("kind", c.kind, std::string("library"));
+    io.mapOptional("version_patterns", c.versionPatterns);
+    io.mapOptional("files", c.files);
     io.mapOptional("symbols", c.symbols);
     io.mapOptional("min_symbols", c.minSymbols, 2u);
     io.mapOptional("symbol_versions", c.symbolVersions);
@@ -125,6 +134,12 @@ template <> struct MappingTraits<Component> {
     io.mapOptional("cpe", c.cpe);
     io.mapRequired("tls12_since", c.tls12Since);
     io.mapRequired("tls12_source", c.tls12Source);
+    io.mapOptional("tls12_default_since", c.tls12DefaultSince);
+    io.mapOptional("tls12_default_source", c.tls12DefaultSource);
+    io.mapOptional("tls13_since", c.tls13Since);
+    io.mapOptional("tls13_source", c.tls13Source);
+    io.mapOptional("excludes", c.excludes);
+    io.mapOptional("tls_from", c.tlsFrom);
     io.mapRequired("fix", c.fix);
     io.mapOptional("legacy_symbols", c.legacySymbols);
   }
@@ -388,10 +403,40 @@ bool KnowledgeBase::validate(std::string &error) const {
                 " refers to unknown scale " + id;
         return false;
       }
+  auto componentKnown = [&](const std::string &id) {
+    return std::any_of(components_.begin(), components_.end(),
+                       [&](const Component &k) { return k.id == id; });
+  };
   for (const Component &c : components_) {
+    auto bad = [&](const std::string &what) {
+      error = "component " + c.id + ": " + what;
+      return false;
+    };
+    if (c.kind != "library" && c.kind != "runtime" && c.kind != "sdk")
+      return bad("kind must be library, runtime or sdk");
+    if (c.versionPatterns.empty() && c.files.empty() && c.symbols.empty())
+      return bad("needs version_patterns, files or symbols");
+    // A fact without its source is not accepted.
+    if (!c.tls12DefaultSince.empty() && c.tls12DefaultSource.empty())
+      return bad("tls12_default_since needs tls12_default_source");
+    if (!c.tls13Since.empty() && c.tls13Source.empty())
+      return bad("tls13_since needs tls13_source");
+    for (const std::vector<std::string> *ids : {&c.excludes, &c.tlsFrom})
+      for (const std::string &id : *ids)
+        if (!componentKnown(id) || id == c.id)
+          return bad("refers to unknown component " + id);
+    for (const Component::FilePattern &f : c.files) {
+      RE2 path(f.path, RE2::Latin1), re(f.regex, RE2::Latin1);
+      if (!path.ok())
+        return bad("bad file path regex '" + f.path + "'");
+      if (!re.ok() || re.NumberOfCapturingGroups() < 1)
+        return bad("bad file regex '" + f.regex + "' (needs a version group)");
+    }
     for (const VersionPattern &v : c.versionPatterns) {
       RE2 re(v.regex, RE2::Latin1);
-      if (!re.ok() || re.NumberOfCapturingGroups() < 1) {
+      // An implementation pattern may identify without a version (Go's
+      // build-info magic); a mention is only worth its version.
+      if (!re.ok() || (re.NumberOfCapturingGroups() < 1 && v.strength != "implementation")) {
         error = "component " + c.id + ": bad version regex '" + v.regex + "'";
         return false;
       }
@@ -409,7 +454,8 @@ bool KnowledgeBase::validate(std::string &error) const {
     }
   }
   for (const char *needed : {"binary/component-without-tls12", "binary/component-inventory",
-                             "binary/imports-legacy-method"})
+                             "binary/imports-legacy-method", "binary/component-legacy-default",
+                             "binary/component-without-tls13"})
     if (!rule(needed)) {
       error = std::string("missing rule ") + needed;
       return false;

@@ -4,6 +4,8 @@
 // cpio and dpkg-deb from the binary fixtures.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "test_util.h"
 
 using namespace tlsfloor::test;
@@ -142,4 +144,140 @@ TEST(Bundles, CycloneDxInventoryNamesComponentsWithIdentitiesAndWhereTheyAre) {
   EXPECT_NE(r.out.find("\"absent\""), std::string::npos) << "no TLS 1.2 in 1.0.0t";
   // Deterministic: the same input gives the same bytes.
   EXPECT_EQ(runTool({"scan", "--format", "cyclonedx", "bundle.tgz"}, dir.path).out, r.out);
+}
+
+// A small compressed member read after many bytes of other members is judged
+// on its own expansion, not on everything the outer archive read before it
+// (Debian's .deb files carry gzipped changelogs after megabytes of code).
+TEST(Bundles, SmallCompressedMemberAfterManyBytesIsNoBomb) {
+  TempDir dir;
+  sh("cd " + shellQuote(dir.path) + " && mkdir t && head -c 70M /dev/urandom > t/big.bin && "
+     "head -c 1M /dev/zero | gzip -9 > t/changelog.gz && tar -C t -cf bundle.tar big.bin "
+     "changelog.gz && rm -r t");
+  RunResult r = runTool({"scan", "--format", "json", "bundle.tar"}, dir.path);
+  EXPECT_EQ(r.exitCode, 0) << r.out << r.err;
+  EXPECT_TRUE(diagnosticsOf(parseJson(r.out)).empty()) << r.out;
+}
+
+namespace {
+// Bytes as a runtime or SDK leaves them in its files (see patterns/runtimes.yaml
+// and patterns/sdks.yaml for where each comes from).
+std::string goBinary(const std::string &goVersion, const std::string &deps) {
+  std::string b(64, '\0');
+  b += std::string("\xff Go buildinf:", 14) + "\x08\x02" + std::string(16, '\0');
+  b += static_cast<char>(goVersion.size());
+  b += goVersion;
+  std::string mod = "path\texample.com/app\nmod\texample.com/app\t(devel)\t\n" + deps;
+  b += static_cast<char>(mod.size() & 0x7f);
+  b += mod + std::string(32, '\0');
+  return b;
+}
+std::string dotnetAssembly(const std::string &target) {
+  std::string moniker = ".NETFramework,Version=v" + target;
+  return std::string("MZ\0\0", 4) + std::string(60, '\0') + std::string("\x01\x00", 2) +
+         static_cast<char>(moniker.size()) + moniker + std::string("\x01\x00", 2) +
+         std::string(16, '\0');
+}
+} // namespace
+
+// Runtimes and AWS SDKs inside one bundle: the JDK by its `release` file, a
+// Java SDK jar by its versionInfo.properties, the JavaScript SDK by its
+// package.json, a Go program by its build info (the Go SDK by its module
+// line), .NET assemblies by their target framework. SDK findings name the
+// runtime of the same bundle that decides their protocol. Near-misses: the
+// same text in files of other names, an SDK-like package name, a modern
+// .NET target.
+TEST(Bundles, RuntimesAndSdksAreIdentifiedAndSdksNameTheirRuntime) {
+  TempDir dir;
+  std::string t = dir.file("t");
+  sh("mkdir -p " + shellQuote(t) + "/jdk " + shellQuote(t) + "/docs " + shellQuote(t) +
+     "/other " + shellQuote(t) + "/jar/com/amazonaws/sdk " + shellQuote(t) +
+     "/web/node_modules/aws-sdk " + shellQuote(t) + "/web/node_modules/aws-sdk-mock " +
+     shellQuote(t) + "/bin " + shellQuote(t) + "/dotnet");
+  writeFile(t + "/jdk/release", "IMPLEMENTOR=\"Oracle Corporation\"\nJAVA_VERSION=\"1.7.0_80\"\n"
+                                "OS_NAME=\"Linux\"\n");
+  writeFile(t + "/docs/release-notes.txt", "JAVA_VERSION=\"1.6.0\"\n");
+  writeFile(t + "/other/release", "VERSION=\"1.7.0_80\"\n");
+  writeFile(t + "/jar/com/amazonaws/sdk/versionInfo.properties",
+            "#Mon Sep 24 23:21:23 UTC 2018\nplatform=java\nversion=1.11.415\n");
+  writeFile(t + "/web/node_modules/aws-sdk/package.json",
+            "{\n  \"name\": \"aws-sdk\",\n  \"version\": \"2.1001.0\"\n}\n");
+  writeFile(t + "/web/node_modules/aws-sdk-mock/package.json",
+            "{\n  \"name\": \"aws-sdk-mock\",\n  \"version\": \"2.9.9\"\n}\n");
+  writeFile(t + "/bin/uploader",
+            goBinary("go1.17.3", "dep\tgithub.com/aws/aws-sdk-go\tv1.44.0\th1:abc=\n"));
+  writeFile(t + "/dotnet/Legacy.exe", dotnetAssembly("4.5"));
+  writeFile(t + "/dotnet/Modern.exe", dotnetAssembly("4.7.2"));
+  sh("cd " + shellQuote(t) + "/jar && zip -qr ../aws-java-sdk-core.jar com && cd .. && rm -r jar "
+     "&& tar -czf ../bundle.tgz .");
+
+  RunResult r = runTool({"scan", "--format", "json", "bundle.tgz"}, dir.path);
+  EXPECT_EQ(r.exitCode, 1) << r.out << r.err;
+  llvm::json::Value report = parseJson(r.out);
+  std::map<std::string, const llvm::json::Object *> byComponent;
+  for (const llvm::json::Value &v : findingsOf(report)) {
+    const llvm::json::Object &f = *v.getAsObject();
+    std::string key = str(f, "component") + " " + str(f, "version");
+    EXPECT_FALSE(byComponent.count(key)) << "reported twice: " << key << "\n" << r.out;
+    byComponent[key] = &f;
+  }
+  auto expect = [&](const std::string &key, const std::string &rule, const std::string &chain) {
+    auto it = byComponent.find(key);
+    if (it == byComponent.end()) {
+      ADD_FAILURE() << "no finding for " << key << "\n" << r.out;
+      return std::string();
+    }
+    EXPECT_EQ(str(*it->second, "ruleId"), rule) << key;
+    EXPECT_EQ(chainOf(*it->second), chain) << key;
+    return str(*it->second, "message");
+  };
+  expect("Java runtime (JDK/JRE) 1.7.0_80", "binary/component-legacy-default",
+         "bundle.tgz!./jdk/release");
+  std::string java = expect("AWS SDK for Java 1.x 1.11.415", "binary/component-inventory",
+                            "bundle.tgz!./aws-java-sdk-core.jar!com/amazonaws/sdk/versionInfo.properties");
+  EXPECT_NE(java.find("its TLS comes from Java runtime (JDK/JRE) 1.7.0_80 at "
+                      "bundle.tgz!./jdk/release"),
+            std::string::npos)
+      << java;
+  std::string js = expect("AWS SDK for JavaScript v2 2.1001.0", "binary/component-inventory",
+                          "bundle.tgz!./web/node_modules/aws-sdk/package.json");
+  EXPECT_NE(js.find("not found in this input"), std::string::npos) << js;
+  expect("Go runtime (crypto/tls) 1.17.3", "binary/component-inventory", "bundle.tgz!./bin/uploader");
+  std::string go = expect("AWS SDK for Go 1.44.0", "binary/component-inventory",
+                          "bundle.tgz!./bin/uploader");
+  EXPECT_NE(go.find("its TLS comes from Go runtime (crypto/tls) 1.17.3"), std::string::npos) << go;
+  expect(".NET Framework (assembly target) 4.5", "binary/component-legacy-default",
+         "bundle.tgz!./dotnet/Legacy.exe");
+  expect(".NET Framework (assembly target) 4.7.2", "binary/component-inventory",
+         "bundle.tgz!./dotnet/Modern.exe");
+  EXPECT_EQ(byComponent.size(), 7u) << "nothing from the near-misses\n" << r.out;
+
+  // A TLS 1.3 floor judges by the first release with TLS 1.3: Java 7 has
+  // none (error), Go 1.17 has it (1.13).
+  RunResult r13 = runTool({"scan", "--format", "json", "--min-tls", "1.3", "bundle.tgz"}, dir.path);
+  std::string rules13;
+  llvm::json::Value report13 = parseJson(r13.out);
+  for (const llvm::json::Value &v : findingsOf(report13))
+    rules13 += str(*v.getAsObject(), "component") + "=" + str(*v.getAsObject(), "ruleId") + "\n";
+  EXPECT_NE(rules13.find("Java runtime (JDK/JRE)=binary/component-without-tls13"), std::string::npos)
+      << rules13;
+  EXPECT_NE(rules13.find("Go runtime (crypto/tls)=binary/component-inventory"), std::string::npos)
+      << rules13;
+}
+
+// The same files loose on disk (an unpacked JDK, a site-packages tree) are
+// inputs too, by their names.
+TEST(Bundles, NamedFilesOnDiskAreScannedToo) {
+  TempDir dir;
+  sh("mkdir -p " + shellQuote(dir.file("jre")) + " " + shellQuote(dir.file("site/botocore")));
+  writeFile(dir.file("jre/release"), "JAVA_VERSION=\"1.7.0_80\"\n");
+  writeFile(dir.file("site/botocore/__init__.py"), "import os\n__version__ = '1.29.27'\n");
+  writeFile(dir.file("site/botocore/client.py"), "__version__ = '9.9.9'\n");
+  RunResult r = runTool({"scan", "--format", "json", "."}, dir.path);
+  EXPECT_EQ(r.exitCode, 1) << r.out;
+  std::string seen;
+  llvm::json::Value report = parseJson(r.out);
+  for (const llvm::json::Value &v : findingsOf(report))
+    seen += chainOf(*v.getAsObject()) + " " + str(*v.getAsObject(), "version") + "\n";
+  EXPECT_EQ(seen, "jre/release 1.7.0_80\nsite/botocore/__init__.py 1.29.27\n") << r.out;
 }

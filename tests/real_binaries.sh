@@ -68,6 +68,14 @@ want curl4 libcurl4 'libcurl4(t64)?'
 want openssl libssl 'libssl3(t64)?'
 want gnutlsbin gnutls-bin 'gnutls-bin'
 want curltool curl 'curl'
+# Runtimes and AWS SDKs (issue #7).
+want jdk openjdk 'openjdk-17-jre-headless'
+want python libpython3 'libpython3\.[0-9]+(t64)?'
+want node libnode 'libnode[0-9]+(t64)?'
+want goprog age 'age'
+want dotnet keepass2 'keepass2'
+want botocore python3-botocore 'python3-botocore'
+want awscli awscli 'awscli'
 
 mkdir -p "$WORK/debs"
 (cd "$WORK/debs" && apt-get download -q "${PKG[@]}" >/dev/null 2>&1) || {
@@ -204,7 +212,39 @@ check "$P: gnutls-cli links GnuTLS, does not embed it" \
 P=${PKG[curltool]}
 check "$P: /usr/bin/curl links libcurl, does not embed it" \
   finding "$P" '/usr/bin/curl$' libcurl links ""
-for key in gnutls nss mbedcrypto mbedtls wolfssl boringssl curlgnutls curl4 openssl gnutlsbin curltool; do
+P=${PKG[jdk]}
+V=$(upstream "$P")
+check "$P: the release file ships Java ${V%%+*}" \
+  finding "$P" '/release$' "Java runtime (JDK/JRE)" ships "${V%%+*}"
+check "$P: libjvm.so embeds Java ${V%%+*}" \
+  finding "$P" '/libjvm\.so$' "Java runtime (JDK/JRE)" embeds "${V%%+*}"
+P=${PKG[python]}
+check "$P: libpython embeds CPython $(upstream "$P")" \
+  finding "$P" '/libpython3\.[0-9]+\.so\.' CPython embeds "$(upstream "$P")"
+P=${PKG[node]}
+check "$P: libnode embeds Node.js $(upstream "$P")" \
+  finding "$P" '/libnode\.so\.' Node.js embeds "$(upstream "$P")"
+check "$P: libnode links OpenSSL (Debian builds against the shared libssl)" \
+  finding "$P" '/libnode\.so\.' OpenSSL links 're:>=3\..*'
+# A Go program: the Go version is the golang-X.Y package in Built-Using.
+P=${PKG[goprog]}
+GOV=$(dpkg-deb -f "$(deb_of "$P")" Built-Using | grep -oE 'golang-1\.[0-9]+ \(= [0-9.]+' | sed -E 's/.*= //')
+check "$P: /usr/bin/age embeds the Go runtime $GOV (Built-Using)" \
+  finding "$P" '/usr/bin/age$' "Go runtime (crypto/tls)" embeds "$GOV"
+# KeePass.exe targets .NET Framework 4.0 (a legacy-default target); the
+# package's version is KeePass's, so the check is on the range.
+P=${PKG[dotnet]}
+check "$P: KeePass.exe targets .NET Framework below 4.6" \
+  finding "$P" '/KeePass\.exe$' ".NET Framework (assembly target)" embeds 're:4\.[0-5](\.[0-9]+)?'
+P=${PKG[botocore]}
+check "$P: ships botocore $(upstream "$P")" \
+  finding "$P" '/botocore/__init__\.py$' "botocore (AWS SDK for Python, AWS CLI)" ships "$(upstream "$P")"
+P=${PKG[awscli]}
+check "$P: ships the AWS CLI $(upstream "$P")" \
+  finding "$P" '/awscli/__init__\.py$' "AWS CLI" ships "$(upstream "$P")"
+
+for key in gnutls nss mbedcrypto mbedtls wolfssl boringssl curlgnutls curl4 openssl gnutlsbin curltool \
+    jdk python node goprog dotnet botocore awscli; do
   check "${PKG[$key]}: the .deb bundle gives the same findings as its files" same_as_deb "${PKG[$key]}"
 done
 
@@ -247,9 +287,30 @@ PY
   check "synthetic LibreSSL libcrypto: embeds LibreSSL 3.8.2" lr libcrypto.so.52 "embeds 3.8.2"
   check "synthetic LibreSSL libssl: embeds LibreSSL (no version text there)" lr libssl.so.55 "embeds "
   check "synthetic program printing 'built with LibreSSL': no LibreSSL finding (mention only)" lr app "none"
+  # AWS-LC: a BoringSSL fork with OpenSSL's API; reported once, as AWS-LC.
+  cat >"$S/awslc.c" <<'EOF'
+const char *OpenSSL_version(int t) { (void)t; return "AWS-LC 1.29.0"; }
+const char *text = "OpenSSL 1.1.1 (compatible; AWS-LC 1.29.0)";
+unsigned long awslc_api_version_num(void) { return 29; }
+void SSL_CTX_new(void) {} void SSL_new(void) {} void SSL_connect(void) {} void SSL_accept(void) {}
+void SSL_read(void) {} void SSL_write(void) {} void SSL_CTX_ctrl(void) {} void SSL_ctrl(void) {}
+void BORINGSSL_self_test(void) {} void CRYPTO_BUFFER_new(void) {} void CRYPTO_BUFFER_free(void) {}
+EOF
+  mkdir -p "$S/awslc"
+  cc -shared -fPIC -o "$S/awslc/libssl.so" "$S/awslc.c"
+  "$TOOL" scan --format json --fail-on never "$S/awslc" >"$WORK/awslc.json"
+  awslc() {
+    python3 - "$WORK/awslc.json" <<'PY'
+import json, sys
+got = sorted((f.get("component"), f.get("version", "")) for f in json.load(open(sys.argv[1]))["findings"])
+print(got)
+sys.exit(0 if got == [("AWS-LC", "1.29.0")] else 1)
+PY
+  }
+  check "synthetic AWS-LC: one finding, AWS-LC 1.29.0 (not OpenSSL, not BoringSSL)" awslc
 else
-  skipped=$((skipped + 3))
-  echo "SKIP: synthetic LibreSSL checks (no C compiler)"
+  skipped=$((skipped + 4))
+  echo "SKIP: synthetic LibreSSL and AWS-LC checks (no C compiler)"
 fi
 
 if ((skipped)); then

@@ -24,6 +24,9 @@ struct BinaryResult {
   std::vector<Finding> findings;
   std::vector<Diagnostic> diagnostics;
   std::string format; // "elf", "pe", "macho", "raw", ...
+  // The component of each finding, parallel to `findings` while the scanner
+  // fills it (null for findings that are not about a component).
+  std::vector<const patterns::Component *> components;
 };
 
 class BinaryScanner {
@@ -39,13 +42,37 @@ public:
   // Reads (memory-maps) `path` and scans it.
   BinaryResult scanFile(const std::vector<std::string> &chain, const std::string &path) const;
 
+  // True when a file of this name is read for what it says about a
+  // component although it is not a binary (a JDK's `release`, a jar's
+  // pom.properties, botocore/__init__.py): patterns' `files:` entries.
+  bool namedFile(llvm::StringRef path) const;
+
 private:
   void scanInto(const std::vector<std::string> &chain, llvm::MemoryBufferRef data, unsigned depth,
                 BinaryResult &result) const;
+  void nameDeciders(BinaryResult &result) const;
   struct Compiled;
+  struct Patterns;
   const patterns::KnowledgeBase &kb_;
   BinscanOptions options_;
   std::vector<Compiled> *compiled_;
+  Patterns *sets_;
+};
+
+// The file names the packs' `files:` entries recognise (a JDK's `release`,
+// a jar's pom.properties, botocore/__init__.py): such files are inputs for
+// the binary scanner although they are text. One RE2::Set pass per name.
+class NamedFiles {
+public:
+  explicit NamedFiles(const patterns::KnowledgeBase &kb);
+  ~NamedFiles();
+  NamedFiles(const NamedFiles &) = delete;
+  NamedFiles &operator=(const NamedFiles &) = delete;
+  bool matches(llvm::StringRef path) const;
+
+private:
+  struct Impl;
+  Impl *impl_;
 };
 
 // True when the first bytes look like an object file this scanner parses

@@ -12,6 +12,10 @@
 #include "tlsfloor/findings/model.h"
 #include "tlsfloor/patterns/knowledge.h"
 
+namespace tlsfloor::binscan {
+class NamedFiles;
+}
+
 namespace tlsfloor::driver {
 
 struct ScanOptions {
@@ -45,7 +49,10 @@ enum class InputKind { Source, Config, Binary, Skip };
 
 // Classifies a file: C/C++ sources by extension; object files by magic;
 // other non-text content (a NUL in the first block) as a raw blob.
-InputKind classify(const std::string &path, llvm::StringRef head);
+// `named`: file names a component's own files have (binscan::NamedFiles);
+// null to classify by content only.
+InputKind classify(const std::string &path, llvm::StringRef head,
+                   const binscan::NamedFiles *named = nullptr);
 
 // Runs the scan. The workers load the built-in packs plus options.packs
 // (validated by the caller). A configuration problem (unreadable compile

@@ -120,8 +120,32 @@ struct Component {
   // "cpe:2.3:a:openssl:openssl:{version}:*:*:*:*:*:*:*". Optional.
   std::string purl;
   std::string cpe;
-  std::string tls12Since;  // first version with TLS 1.2
+  // library (a TLS implementation) | runtime (JDK, Go, Node, CPython,
+  // .NET target) | sdk (its TLS comes from what it runs on: tls_from).
+  std::string kind = "library";
+  std::string tls12Since;  // first version with TLS 1.2 ("0": every version)
   std::string tls12Source; // public source for that fact
+  // First version whose default (no configuration) offers TLS 1.2; older
+  // ones can, but only when the application or the system opts in. Optional.
+  std::string tls12DefaultSince;
+  std::string tls12DefaultSource;
+  std::string tls13Since; // first version with TLS 1.3; optional (unknown)
+  std::string tls13Source;
+  // Components this one rules out in the same file: a fork that shares its
+  // parent's symbols (BoringSSL, LibreSSL, AWS-LC exclude openssl).
+  std::vector<std::string> excludes;
+  // Components that decide the protocol for this one (an AWS SDK's runtime
+  // or TLS library): named in its finding when the same input holds them.
+  std::vector<std::string> tlsFrom;
+  // Files recognised by name and read as text or bytes (a JDK's `release`,
+  // a jar's pom.properties, botocore/__init__.py): `path` is an RE2 regex on
+  // the file's path inside its container, `regex` finds the version
+  // (group 1) in the first bytes of the file.
+  struct FilePattern {
+    std::string path;
+    std::string regex;
+  };
+  std::vector<FilePattern> files;
   std::string fix;
   // Functions that select one legacy protocol (TLSv1_method): a binary that
   // imports one gets a finding of its own, the twin of the source rule.
