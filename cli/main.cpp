@@ -216,8 +216,10 @@ int main(int argc, char **argv) {
     ctx.rules = &kb.rules();
     ctx.toolVersion = TLSFLOOR_VERSION;
     ctx.floor = options.floor;
-    for (const patterns::Component &c : kb.components())
+    for (const patterns::Component &c : kb.components()) {
       ctx.componentIds[c.name] = {c.purl, c.cpe};
+      ctx.componentKinds[c.name] = c.kind;
+    }
     llvm::SmallString<256> cwd;
     if (!llvm::sys::fs::current_path(cwd))
       ctx.workingDirectory = std::string(cwd);

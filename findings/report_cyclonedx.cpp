@@ -24,6 +24,7 @@ struct Seen {
   std::set<std::string> locations;
   std::set<std::string> how; // embeds / links
   bool withoutTls12 = false;
+  bool legacyDefault = false;
 };
 } // namespace
 
@@ -36,6 +37,7 @@ void writeCycloneDx(const ScanReport &report, const ReportContext &ctx, llvm::ra
     s.locations.insert(f.location.displayPath());
     s.how.insert(llvm::StringRef(f.value).split(',').first.str());
     s.withoutTls12 = s.withoutTls12 || f.ruleId == "binary/component-without-tls12";
+    s.legacyDefault = s.legacyDefault || f.ruleId == "binary/component-legacy-default";
   }
   std::string digestInput;
   for (const auto &[key, seen] : components) {
@@ -69,7 +71,12 @@ void writeCycloneDx(const ScanReport &report, const ReportContext &ctx, llvm::ra
       for (const auto &[key, seen] : components) {
         const auto &[name, version] = key;
         j.object([&] {
-          j.attribute("type", "library");
+          // A runtime (JDK, Go, Node.js, CPython, .NET) is a "framework" in
+          // CycloneDX 1.5's component types; TLS libraries and SDKs are libraries.
+          auto kind = ctx.componentKinds.find(name);
+          j.attribute("type", kind != ctx.componentKinds.end() && kind->second == "runtime"
+                                  ? "framework"
+                                  : "library");
           j.attribute("bom-ref", "component-" + std::to_string(++n));
           j.attribute("name", name);
           if (!version.empty())
@@ -97,7 +104,10 @@ void writeCycloneDx(const ScanReport &report, const ReportContext &ctx, llvm::ra
             });
             j.object([&] {
               j.attribute("name", "tlsfloor:tls12");
-              j.attribute("value", seen.withoutTls12 ? "absent" : "supported");
+              // supported | not-default (capable, off unless configured) | absent
+              j.attribute("value", seen.withoutTls12   ? "absent"
+                                   : seen.legacyDefault ? "not-default"
+                                                        : "supported");
             });
           });
         });

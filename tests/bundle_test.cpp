@@ -252,6 +252,22 @@ TEST(Bundles, RuntimesAndSdksAreIdentifiedAndSdksNameTheirRuntime) {
          "bundle.tgz!./dotnet/Modern.exe");
   EXPECT_EQ(byComponent.size(), 7u) << "nothing from the near-misses\n" << r.out;
 
+  // The SBOM: runtimes are frameworks, SDKs libraries; Java 7's TLS 1.2 is
+  // "not-default".
+  RunResult bom = runTool({"scan", "--format", "cyclonedx", "bundle.tgz"}, dir.path);
+  llvm::json::Value bomDoc = parseJson(bom.out);
+  std::string types;
+  for (const llvm::json::Value &c : *bomDoc.getAsObject()->getArray("components")) {
+    const llvm::json::Object &o = *c.getAsObject();
+    std::string tls;
+    for (const llvm::json::Value &p : *o.getArray("properties"))
+      if (str(*p.getAsObject(), "name") == "tlsfloor:tls12")
+        tls = str(*p.getAsObject(), "value");
+    types += str(o, "name") + "|" + str(o, "type") + "|" + tls + "\n";
+  }
+  EXPECT_NE(types.find("Java runtime (JDK/JRE)|framework|not-default"), std::string::npos) << types;
+  EXPECT_NE(types.find("AWS SDK for Java 1.x|library|supported"), std::string::npos) << types;
+
   // A TLS 1.3 floor judges by the first release with TLS 1.3: Java 7 has
   // none (error), Go 1.17 has it (1.13).
   RunResult r13 = runTool({"scan", "--format", "json", "--min-tls", "1.3", "bundle.tgz"}, dir.path);

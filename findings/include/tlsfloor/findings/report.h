@@ -27,6 +27,8 @@ struct ReportContext {
   // CycloneDX: component name -> (purl template, cpe template), "{version}"
   // replaced by the version found.
   std::map<std::string, std::pair<std::string, std::string>> componentIds;
+  // Component name -> library | runtime | sdk (the CycloneDX type follows).
+  std::map<std::string, std::string> componentKinds;
 };
 
 enum class ReportFormat { Text, Json, Sarif, CycloneDx };
