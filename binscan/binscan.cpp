@@ -3,6 +3,7 @@
 #include "archive.h"
 #include "tlsfloor/binscan/verdict.h"
 
+#include <cstring>
 #include <map>
 #include <memory>
 #include <set>
@@ -17,6 +18,7 @@
 #include "llvm/Object/ObjectFile.h"
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "re2/re2.h"
 #include "re2/set.h"
 
@@ -90,6 +92,10 @@ struct SymbolFacts {
   std::set<std::string> undefined;
   std::set<std::string> versionDefs;  // ELF verdef names (this file provides)
   std::set<std::string> versionNeeds; // ELF verneed names (this file requires)
+  // ELF dynamic section: libraries it needs, where it looks, its own name.
+  std::vector<std::string> needed, runpaths;
+  std::string soname;
+  bool elf = false;
 };
 
 // How a format decorates C names: Mach-O and 32-bit x86 COFF put a '_' in
@@ -228,7 +234,93 @@ std::string readVersionNodes(const llvm::object::ELFFile<ELFT> &elf, SymbolFacts
   return problem;
 }
 
+std::string readElfVersionNodes(const llvm::object::ELFObjectFileBase &obj, SymbolFacts &facts);
+
+// DT_NEEDED, DT_RPATH/DT_RUNPATH and DT_SONAME, with strings from DT_STRTAB
+// bounded by the file and DT_STRSZ (no section headers needed).
+template <class ELFT>
+void readDynamic(const llvm::object::ELFFile<ELFT> &elf, SymbolFacts &facts) {
+  auto dyn = elf.dynamicEntries();
+  if (!dyn) {
+    llvm::consumeError(dyn.takeError());
+    return;
+  }
+  uint64_t strtab = 0, strsz = 0;
+  std::vector<uint64_t> needed, run;
+  std::optional<uint64_t> soname;
+  size_t count = 0;
+  for (const auto &d : *dyn) {
+    if (++count > 4096)
+      break;
+    switch (d.getTag()) {
+    case llvm::ELF::DT_NEEDED:
+      needed.push_back(d.getVal());
+      break;
+    case llvm::ELF::DT_RPATH:
+    case llvm::ELF::DT_RUNPATH:
+      run.push_back(d.getVal());
+      break;
+    case llvm::ELF::DT_SONAME:
+      soname = d.getVal();
+      break;
+    case llvm::ELF::DT_STRTAB:
+      strtab = d.getPtr();
+      break;
+    case llvm::ELF::DT_STRSZ:
+      strsz = d.getVal();
+      break;
+    default:
+      break;
+    }
+  }
+  if (!strtab)
+    return;
+  auto mapped = elf.toMappedAddr(strtab, [](const llvm::Twine &) { return llvm::Error::success(); });
+  if (!mapped) {
+    llvm::consumeError(mapped.takeError());
+    return;
+  }
+  const uint8_t *start = elf.base();
+  if (*mapped < start || *mapped >= start + elf.getBufSize())
+    return;
+  uint64_t avail = static_cast<uint64_t>(start + elf.getBufSize() - *mapped);
+  if (strsz && strsz < avail)
+    avail = strsz;
+  llvm::StringRef table(reinterpret_cast<const char *>(*mapped), avail);
+  auto at = [&](uint64_t off) -> std::string {
+    if (off >= table.size())
+      return {};
+    return table.drop_front(off).split('\0').first.take_front(4096).str();
+  };
+  for (uint64_t n : needed)
+    if (std::string v = at(n); !v.empty())
+      facts.needed.push_back(std::move(v));
+  for (uint64_t r : run) {
+    std::string list = at(r);
+    llvm::SmallVector<llvm::StringRef, 4> dirs;
+    llvm::StringRef(list).split(dirs, ':', -1, false);
+    for (llvm::StringRef d : dirs)
+      facts.runpaths.push_back(d.str());
+  }
+  if (soname)
+    facts.soname = at(*soname);
+}
+
 std::string readElfVersions(const llvm::object::ELFObjectFileBase &obj, SymbolFacts &facts) {
+  using namespace llvm::object;
+  facts.elf = true;
+  if (const auto *o = llvm::dyn_cast<ELF32LEObjectFile>(&obj))
+    readDynamic(o->getELFFile(), facts);
+  else if (const auto *o = llvm::dyn_cast<ELF32BEObjectFile>(&obj))
+    readDynamic(o->getELFFile(), facts);
+  else if (const auto *o = llvm::dyn_cast<ELF64LEObjectFile>(&obj))
+    readDynamic(o->getELFFile(), facts);
+  else if (const auto *o = llvm::dyn_cast<ELF64BEObjectFile>(&obj))
+    readDynamic(o->getELFFile(), facts);
+  return readElfVersionNodes(obj, facts);
+}
+
+std::string readElfVersionNodes(const llvm::object::ELFObjectFileBase &obj, SymbolFacts &facts) {
   using namespace llvm::object;
   if (const auto *o = llvm::dyn_cast<ELF32LEObjectFile>(&obj))
     return readVersionNodes(o->getELFFile(), facts);
@@ -428,6 +520,7 @@ BinaryResult BinaryScanner::scan(const std::vector<std::string> &chain,
                                  llvm::MemoryBufferRef data) const {
   BinaryResult result;
   scanInto(chain, data, 0, result);
+  resolveLinks(result);
   nameDeciders(result);
   return result;
 }
@@ -546,6 +639,9 @@ void BinaryScanner::scanInto(const std::vector<std::string> &chain, llvm::Memory
         problem(bad);
     }
   }
+
+  if (facts.elf && result.elfLinks.size() < 100000)
+    result.elfLinks.push_back({chain, facts.needed, facts.runpaths, facts.soname});
 
   // The binary twin of the source rule: a program that imports a function
   // selecting one legacy protocol.
@@ -689,28 +785,11 @@ void BinaryScanner::scanInto(const std::vector<std::string> &chain, llvm::Memory
         f.location.offset = implText->offset;
       }
     }
-    std::string shownVersion = f.version.empty() ? "(version unknown)"
-                                                 : (lowerBound ? ">= " : "") + f.version;
-    ComponentVerdict verdict = judgeComponent(c, f.version, lowerBound, options_.floor);
-    f.ruleId = verdict.ruleId;
-    const RuleInfo *rule = kb_.rule(f.ruleId);
-    f.severity = rule ? rule->severity : Severity::Note;
-    f.message = patterns::expandTemplate(kb_.messageTemplate(f.ruleId),
-                                         {{"how", how},
-                                          {"component", c.name},
-                                          {"version", shownVersion},
-                                          {"since", verdict.since == "0" ? "its first release"
-                                                                         : verdict.since}});
-    if (verdict.ruleId == "binary/component-without-tls12")
-      f.fixHint = c.fix + " (" + verdict.source + ")";
-    else if (verdict.actionable)
-      f.fixHint = "upgrade " + c.name + " to " + verdict.since + " or later: " + c.fix + " (" +
-                  verdict.source + ")";
+    judge(f, c, how, lowerBound);
     f.value = how + (definedHits ? ", " + std::to_string(definedHits) + " implementation symbol(s)"
                                  : std::string())
                   + (importedHits && !embeds ? ", " + std::to_string(importedHits) + " imported symbol(s)"
                                              : std::string());
-    f.fingerprintBasis = c.id + '\0' + how + '\0' + f.version;
     found.emplace_back(&c, std::move(f));
   }
   // A fork that shares its parent's symbols rules the parent out here.
@@ -722,6 +801,149 @@ void BinaryScanner::scanInto(const std::vector<std::string> &chain, llvm::Memory
       result.components.push_back(c);
       result.findings.push_back(std::move(f));
     }
+}
+
+// Rule, severity, message, fix and identity of a component finding whose
+// version (possibly empty) is set.
+void BinaryScanner::judge(Finding &f, const Component &c, const std::string &how,
+                          bool lowerBound) const {
+  std::string shownVersion = f.version.empty() ? "(version unknown)"
+                                               : (lowerBound ? ">= " : "") + f.version;
+  ComponentVerdict verdict = judgeComponent(c, f.version, lowerBound, options_.floor);
+  f.ruleId = verdict.ruleId;
+  const RuleInfo *rule = kb_.rule(f.ruleId);
+  f.severity = rule ? rule->severity : Severity::Note;
+  f.message = patterns::expandTemplate(
+      kb_.messageTemplate(f.ruleId),
+      {{"how", how},
+       {"component", c.name},
+       {"version", shownVersion},
+       {"since", verdict.since == "0" ? "its first release" : verdict.since}});
+  f.fixHint.clear();
+  if (verdict.ruleId == "binary/component-without-tls12")
+    f.fixHint = c.fix + " (" + verdict.source + ")";
+  else if (verdict.actionable)
+    f.fixHint = "upgrade " + c.name + " to " + verdict.since + " or later: " + c.fix + " (" +
+                verdict.source + ")";
+  f.fingerprintBasis = c.id + '\0' + how + '\0' + f.version;
+}
+
+namespace {
+// "./usr/lib/../lib/libssl.so.3" -> "usr/lib/libssl.so.3"
+std::string memberPath(llvm::StringRef p) {
+  llvm::SmallString<256> out(p);
+  llvm::sys::path::remove_dots(out, /*remove_dot_dot=*/true, llvm::sys::path::Style::posix);
+  llvm::StringRef r(out);
+  while (r.consume_front("/") || r.consume_front("./")) {
+  }
+  return r.str();
+}
+std::string joined(const std::vector<std::string> &chain, size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n && i < chain.size(); ++i)
+    out += (i ? "!" : "") + chain[i];
+  return out;
+}
+} // namespace
+
+// Inside one bundle, a program's DT_NEEDED names the library shipped beside
+// it: RUNPATH/RPATH (with $ORIGIN) first, else the only file of that name
+// (or soname) in the same container, else the only one in a lib directory.
+// The program's "links" finding then carries that library's version:
+// "bin/app links ./lib/libssl.so.1.0.0 = OpenSSL 1.0.0t, which has no TLS 1.2".
+void BinaryScanner::resolveLinks(BinaryResult &r) const {
+  if (r.elfLinks.size() < 2 || r.components.size() != r.findings.size())
+    return;
+  using Key = std::pair<std::string, std::string>; // container chain, member path or name
+  std::map<Key, std::vector<size_t>> byName;
+  std::map<Key, size_t> byPath;
+  for (size_t i = 0; i < r.elfLinks.size(); ++i) {
+    const auto &e = r.elfLinks[i];
+    if (e.chain.size() < 2)
+      continue; // a loose file: its neighbours are other inputs
+    std::string prefix = joined(e.chain, e.chain.size() - 1), path = memberPath(e.chain.back());
+    byPath[{prefix, path}] = i;
+    std::string base = llvm::sys::path::filename(path, llvm::sys::path::Style::posix).str();
+    byName[{prefix, base}].push_back(i);
+    if (!e.soname.empty() && e.soname != base)
+      byName[{prefix, e.soname}].push_back(i);
+  }
+  std::map<std::string, std::vector<size_t>> embedsAt; // display chain -> findings
+  for (size_t j = 0; j < r.findings.size(); ++j)
+    if (r.components[j] && llvm::StringRef(r.findings[j].value).starts_with("embeds"))
+      embedsAt[r.findings[j].location.displayPath()].push_back(j);
+
+  std::vector<std::pair<const Component *, Finding>> added;
+  for (const auto &e : r.elfLinks) {
+    if (e.chain.size() < 2 || e.needed.empty())
+      continue;
+    std::string prefix = joined(e.chain, e.chain.size() - 1), path = memberPath(e.chain.back());
+    std::string dir = llvm::sys::path::parent_path(path, llvm::sys::path::Style::posix).str();
+    for (const std::string &needed : e.needed) {
+      auto it = byName.find({prefix, needed});
+      if (it == byName.end())
+        continue;
+      long chosen = -1;
+      for (std::string rp : e.runpaths) {
+        for (const char *origin : {"${ORIGIN}", "$ORIGIN"}) {
+          size_t at;
+          while ((at = rp.find(origin)) != std::string::npos)
+            rp.replace(at, std::strlen(origin), "/" + dir);
+        }
+        auto hit = byPath.find({prefix, memberPath(rp + "/" + needed)});
+        if (hit != byPath.end()) {
+          chosen = static_cast<long>(hit->second);
+          break;
+        }
+      }
+      if (chosen < 0 && it->second.size() == 1)
+        chosen = static_cast<long>(it->second[0]);
+      if (chosen < 0) {
+        std::vector<size_t> inLib;
+        for (size_t c : it->second) {
+          llvm::StringRef p = memberPath(r.elfLinks[c].chain.back());
+          if (p.starts_with("lib") || p.contains("/lib/") || p.contains("/lib64/") ||
+              p.contains("/lib32/"))
+            inLib.push_back(c);
+        }
+        if (inLib.size() == 1)
+          chosen = static_cast<long>(inLib[0]);
+      }
+      if (chosen < 0)
+        continue; // ambiguous: not guessed
+      const auto &lib = r.elfLinks[static_cast<size_t>(chosen)];
+      if (lib.chain == e.chain)
+        continue;
+      auto at = embedsAt.find(joined(lib.chain, lib.chain.size()));
+      if (at == embedsAt.end())
+        continue;
+      for (size_t j : at->second) {
+        const Component *c = r.components[j];
+        const Finding libFinding = r.findings[j];
+        Finding *mine = nullptr;
+        for (size_t k = 0; k < r.findings.size(); ++k)
+          if (r.components[k] == c && r.findings[k].location.chain == e.chain)
+            mine = &r.findings[k];
+        if (mine && llvm::StringRef(mine->value).starts_with("embeds"))
+          continue; // it has its own copy
+        Finding fresh;
+        Finding &f = mine ? *mine : fresh;
+        f.component = c->name;
+        f.location.chain = e.chain;
+        f.version = libFinding.version;
+        f.evidence = "DT_NEEDED " + needed + " -> " + lib.chain.back() +
+                     (libFinding.evidence.empty() ? "" : " (" + libFinding.evidence + ")");
+        f.value = "links " + lib.chain.back();
+        judge(f, *c, "links " + lib.chain.back() + " =", /*lowerBound=*/false);
+        if (!mine)
+          added.emplace_back(c, std::move(fresh));
+      }
+    }
+  }
+  for (auto &[c, f] : added) {
+    r.components.push_back(c);
+    r.findings.push_back(std::move(f));
+  }
 }
 
 void BinaryScanner::nameDeciders(BinaryResult &result) const {

@@ -297,3 +297,37 @@ TEST(Bundles, NamedFilesOnDiskAreScannedToo) {
     seen += chainOf(*v.getAsObject()) + " " + str(*v.getAsObject(), "version") + "\n";
   EXPECT_EQ(seen, "jre/release 1.7.0_80\nsite/botocore/__init__.py 1.29.27\n") << r.out;
 }
+
+// Inside a bundle, a program's DT_NEEDED resolves to the library shipped
+// beside it: the program's finding carries that library's version. RUNPATH
+// ($ORIGIN) decides between two copies; two copies with nothing to decide
+// between them are not guessed; without the library the program keeps the
+// lower bound its symbol versions give.
+TEST(Bundles, DtNeededResolvesToTheLibraryShippedBesideIt) {
+  TempDir dir;
+  std::string d = shellQuote(dir.path);
+  sh("cd " + d + " && mkdir -p a/bin a/lib b/bin c/bin c/lib c/vendor/lib e/bin e/x e/y && "
+     "cp " + std::string(FX_IMPORTS_TLS) + " a/bin/app && cp " + FX_OPENSSL_100 +
+     " a/lib/libssl.so.3 && cp " + FX_IMPORTS_TLS + " b/bin/app && cp " + FX_IMPORTS_TLS_RUNPATH +
+     " c/bin/app && cp " + FX_OPENSSL_100 + " c/lib/libssl.so.3 && cp " + FX_OPENSSL_101 +
+     " c/vendor/lib/libssl.so.3 && cp " + FX_IMPORTS_TLS + " e/bin/app && cp " + FX_OPENSSL_100 +
+     " e/x/libssl.so.3 && cp " + FX_OPENSSL_101 + " e/y/libssl.so.3 && "
+     "for t in a b c e; do tar -C $t -czf $t.tgz .; done");
+  RunResult r = runTool({"scan", "--format", "json", "a.tgz", "b.tgz", "c.tgz", "e.tgz"}, dir.path);
+  llvm::json::Value report = parseJson(r.out);
+  std::map<std::string, std::string> app; // bundle -> "version|rule|message"
+  for (const llvm::json::Value &v : findingsOf(report)) {
+    const llvm::json::Object &f = *v.getAsObject();
+    std::string chain = chainOf(f);
+    if (llvm::StringRef(chain).ends_with("!./bin/app") && str(f, "component") == "OpenSSL")
+      app[chain.substr(0, 5)] =
+          str(f, "version") + "|" + str(f, "ruleId") + "|" + str(f, "message");
+  }
+  EXPECT_EQ(app["a.tgz"], "1.0.0t|binary/component-without-tls12|links ./lib/libssl.so.3 = "
+                          "OpenSSL 1.0.0t, which has no TLS 1.2 (first in 1.0.1)")
+      << r.out;
+  EXPECT_EQ(app["b.tgz"].substr(0, 33), "3.0.0|binary/component-inventory|") << r.out;
+  EXPECT_EQ(app["c.tgz"].substr(0, 39), "1.0.1u|binary/component-inventory|links") << r.out;
+  EXPECT_NE(app["c.tgz"].find("./vendor/lib/libssl.so.3"), std::string::npos) << r.out;
+  EXPECT_EQ(app["e.tgz"].substr(0, 33), "3.0.0|binary/component-inventory|") << r.out;
+}

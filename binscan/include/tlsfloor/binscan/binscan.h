@@ -27,6 +27,14 @@ struct BinaryResult {
   // The component of each finding, parallel to `findings` while the scanner
   // fills it (null for findings that are not about a component).
   std::vector<const patterns::Component *> components;
+  // Every ELF file seen: what it needs and where it looks (internal to one
+  // scan: resolves DT_NEEDED inside a bundle).
+  struct ElfLinks {
+    std::vector<std::string> chain;
+    std::vector<std::string> needed, runpaths;
+    std::string soname;
+  };
+  std::vector<ElfLinks> elfLinks;
 };
 
 class BinaryScanner {
@@ -51,6 +59,9 @@ private:
   void scanInto(const std::vector<std::string> &chain, llvm::MemoryBufferRef data, unsigned depth,
                 BinaryResult &result) const;
   void nameDeciders(BinaryResult &result) const;
+  void resolveLinks(BinaryResult &result) const;
+  void judge(Finding &f, const patterns::Component &c, const std::string &how,
+             bool lowerBound) const;
   struct Compiled;
   struct Patterns;
   const patterns::KnowledgeBase &kb_;
