@@ -1,6 +1,7 @@
 #include "tlsfloor/binscan/binscan.h"
 
 #include "archive.h"
+#include "hex_image.h"
 #include "tlsfloor/binscan/verdict.h"
 
 #include <cstring>
@@ -459,7 +460,7 @@ bool NamedFiles::matches(llvm::StringRef path) const {
 
 bool looksLikeObjectFile(llvm::StringRef head) {
   llvm::file_magic magic;
-  return formatOf(head, magic) != "raw" || looksLikeArchive(head);
+  return formatOf(head, magic) != "raw" || looksLikeArchive(head) || looksLikeHexImage(head);
 }
 
 BinaryScanner::BinaryScanner(const patterns::KnowledgeBase &kb, BinscanOptions options)
@@ -556,7 +557,7 @@ void BinaryScanner::scanInto(const std::vector<std::string> &chain, llvm::Memory
           llvm::StringRef head = member.getBuffer().take_front(4096);
           llvm::file_magic m;
           if (formatOf(head, m) != "raw" || head.find('\0') != llvm::StringRef::npos ||
-              namedFile(nested.back()))
+              looksLikeHexImage(head) || namedFile(nested.back()))
             scanInto(nested, member, depth + 1, result);
         },
         [&](const std::vector<std::string> &where, const std::string &message) {
@@ -565,6 +566,18 @@ void BinaryScanner::scanInto(const std::vector<std::string> &chain, llvm::Memory
             name += (name.empty() ? "" : "!") + c;
           result.diagnostics.push_back({Diagnostic::Kind::Incomplete, name, message});
         });
+    return;
+  }
+
+  if (depth < kMaxArchiveDepth && looksLikeHexImage(bytes.take_front(4096))) {
+    // A firmware image as Intel HEX / S-records: its data bytes are the input.
+    if (depth == 0)
+      result.format = "hex";
+    std::string why;
+    std::string decoded = decodeHexImage(bytes, 256u << 20, why);
+    if (!why.empty())
+      problem(why);
+    scanInto(chain, llvm::MemoryBufferRef(decoded, data.getBufferIdentifier()), depth + 1, result);
     return;
   }
 

@@ -121,3 +121,44 @@ TEST(Binary, ImportOfALegacyMethodIsReported) {
   EXPECT_EQ(r.out.find("imports-legacy-method"), std::string::npos) << r.out;
   EXPECT_EQ(r.exitCode, 0) << r.out; // links OpenSSL 3: an inventory note
 }
+
+// An old OpenSSL statically inside objects of other architectures and byte
+// orders (clang-19: MIPS, PowerPC64 and s390x big-endian, RISC-V, AArch64)
+// and inside a Cortex-M4 firmware linked by Debian's arm-none-eabi-gcc, also
+// as the raw, Intel HEX and S-record images objcopy makes of it, and a
+// big-endian ARM object (tests/CMakeLists.txt builds them all).
+TEST(Binaries, OtherArchitecturesAndFirmwareImagesAreRead) {
+  for (const char *file : {"elf_mips.o", "elf_ppc64.o", "elf_s390x.o", "elf_riscv64.o",
+                           "elf_aarch64.o", "armeb.o", "arm_fw.elf", "arm_fw.bin", "arm_fw.hex",
+                           "arm_fw.srec"}) {
+    RunResult r = runTool({"scan", "--format", "json", std::string(FX_CROSS_DIR) + "/" + file});
+    llvm::json::Value report = parseJson(r.out);
+    EXPECT_EQ(r.exitCode, 1) << file << "\n" << r.out;
+    for (const llvm::json::Value &d : diagnosticsOf(report))
+      EXPECT_EQ(str(*d.getAsObject(), "kind"), "info") << file << "\n" << r.out;
+    ASSERT_EQ(findingsOf(report).size(), 1u) << file << "\n" << r.out;
+    const llvm::json::Object &f = *findingsOf(report)[0].getAsObject();
+    EXPECT_EQ(str(f, "ruleId"), "binary/component-without-tls12") << file;
+    EXPECT_EQ(str(f, "version"), "1.0.0t") << file;
+  }
+}
+
+// Text that starts like a hex image but is not one is skipped; a damaged
+// record is said (the scan is incomplete) and what decoded before it is
+// still searched.
+TEST(Binaries, HexImagesNearMissesAndDamage) {
+  TempDir dir;
+  writeFile(dir.file("notes.txt"), ":this is not a record\n:nor this\n:nor that\n");
+  writeFile(dir.file("Sales.txt"), "S1 figures\nS2 figures\nS3 figures\n");
+  std::string hex = readFile(std::string(FX_CROSS_DIR) + "/arm_fw.hex");
+  size_t cut = hex.find('\n', hex.size() / 2);
+  ASSERT_NE(cut, std::string::npos);
+  writeFile(dir.file("damaged.hex"), hex.substr(0, cut) + "\n:10ZZ\n" + hex.substr(cut + 1));
+  RunResult clean = runTool({"scan", "--format", "json", "notes.txt", "Sales.txt"}, dir.path);
+  EXPECT_EQ(clean.exitCode, 0) << clean.out;
+  llvm::json::Value cleanReport = parseJson(clean.out);
+  EXPECT_TRUE(findingsOf(cleanReport).empty()) << clean.out;
+  RunResult damaged = runTool({"scan", "--format", "json", "damaged.hex"}, dir.path);
+  EXPECT_EQ(damaged.exitCode, 3) << damaged.out;
+  EXPECT_NE(damaged.out.find("malformed record at line"), std::string::npos) << damaged.out;
+}
