@@ -97,6 +97,7 @@ struct SymbolFacts {
   std::vector<std::string> needed, runpaths;
   std::string soname;
   bool elf = false;
+  bool pe = false; // needed = imported DLL names, lower case
 };
 
 // How a format decorates C names: Mach-O and 32-bit x86 COFF put a '_' in
@@ -337,7 +338,13 @@ std::string readElfVersionNodes(const llvm::object::ELFObjectFileBase &obj, Symb
 // PE import and export tables: what a linked Windows binary needs and offers.
 std::string readCoffTables(const llvm::object::COFFObjectFile &coff, SymbolFacts &facts) {
   std::string problem;
-  for (const llvm::object::ImportDirectoryEntryRef &dir : coff.import_directories())
+  facts.pe = true;
+  for (const llvm::object::ImportDirectoryEntryRef &dir : coff.import_directories()) {
+    llvm::StringRef dll;
+    if (llvm::Error e = dir.getName(dll))
+      llvm::consumeError(std::move(e));
+    else if (!dll.empty() && facts.needed.size() < 4096)
+      facts.needed.push_back(dll.lower()); // Windows names are case-insensitive
     for (const llvm::object::ImportedSymbolRef &sym : dir.imported_symbols()) {
       llvm::StringRef name;
       if (llvm::Error e = sym.getSymbolName(name)) {
@@ -348,6 +355,7 @@ std::string readCoffTables(const llvm::object::COFFObjectFile &coff, SymbolFacts
       if (!name.empty())
         facts.undefined.insert(name.str());
     }
+  }
   for (const llvm::object::ExportDirectoryEntryRef &exp : coff.export_directories()) {
     llvm::StringRef name;
     if (llvm::Error e = exp.getSymbolName(name)) {
@@ -653,8 +661,8 @@ void BinaryScanner::scanInto(const std::vector<std::string> &chain, llvm::Memory
     }
   }
 
-  if (facts.elf && result.elfLinks.size() < 100000)
-    result.elfLinks.push_back({chain, facts.needed, facts.runpaths, facts.soname});
+  if ((facts.elf || facts.pe) && result.elfLinks.size() < 100000)
+    result.elfLinks.push_back({chain, facts.needed, facts.runpaths, facts.soname, facts.pe});
 
   // The binary twin of the source rule: a program that imports a function
   // selecting one legacy protocol.
@@ -859,9 +867,10 @@ std::string joined(const std::vector<std::string> &chain, size_t n) {
 }
 } // namespace
 
-// Inside one bundle, a program's DT_NEEDED names the library shipped beside
-// it: RUNPATH/RPATH (with $ORIGIN) first, else the only file of that name
-// (or soname) in the same container, else the only one in a lib directory.
+// Inside one bundle, a program's DT_NEEDED (a PE file's imported DLL) names
+// the library shipped beside it: RUNPATH/RPATH (with $ORIGIN) first, else
+// the only file of that name (or soname) in the same container, else the
+// only one in a lib directory.
 // The program's "links" finding then carries that library's version:
 // "bin/app links ./lib/libssl.so.1.0.0 = OpenSSL 1.0.0t, which has no TLS 1.2".
 void BinaryScanner::resolveLinks(BinaryResult &r) const {
@@ -877,6 +886,8 @@ void BinaryScanner::resolveLinks(BinaryResult &r) const {
     std::string prefix = joined(e.chain, e.chain.size() - 1), path = memberPath(e.chain.back());
     byPath[{prefix, path}] = i;
     std::string base = llvm::sys::path::filename(path, llvm::sys::path::Style::posix).str();
+    if (e.pe)
+      base = llvm::StringRef(base).lower(); // imports name DLLs case-insensitively
     byName[{prefix, base}].push_back(i);
     if (!e.soname.empty() && e.soname != base)
       byName[{prefix, e.soname}].push_back(i);
@@ -944,7 +955,8 @@ void BinaryScanner::resolveLinks(BinaryResult &r) const {
         f.component = c->name;
         f.location.chain = e.chain;
         f.version = libFinding.version;
-        f.evidence = "DT_NEEDED " + needed + " -> " + lib.chain.back() +
+        f.evidence = std::string(e.pe ? "imports " : "DT_NEEDED ") + needed + " -> " +
+                     lib.chain.back() +
                      (libFinding.evidence.empty() ? "" : " (" + libFinding.evidence + ")");
         f.value = "links " + lib.chain.back();
         judge(f, *c, "links " + lib.chain.back() + " =", /*lowerBound=*/false);

@@ -12,6 +12,7 @@ packages=(
   util-linux                    # setpriv, used by the permission test when run as root
   tar gzip xz-utils bzip2 zstd cpio zip  # bundles built by the tests
   clang-19 llvm-19 libclang-rt-19-dev  # sanitizer + libFuzzer build; Mach-O/COFF test objects, llvm-lipo
+  lld-19                        # linked PE test files (mingw target)
   # Real headers the source fixtures are also checked against (issue #6):
   libgnutls28-dev libmbedtls-dev libwolfssl-dev libcurl4-openssl-dev libboost-dev
   qtbase5-dev libpoco-dev libnss3-dev libbotan-2-dev libwebsockets-dev

@@ -331,3 +331,24 @@ TEST(Bundles, DtNeededResolvesToTheLibraryShippedBesideIt) {
   EXPECT_NE(app["c.tgz"].find("./vendor/lib/libssl.so.3"), std::string::npos) << r.out;
   EXPECT_EQ(app["e.tgz"].substr(0, 33), "3.0.0|binary/component-inventory|") << r.out;
 }
+
+// The same for Windows: a program's imported DLL (names compared without
+// case) is the DLL shipped beside it.
+TEST(Bundles, PeImportsResolveToTheDllShippedBesideIt) {
+  TempDir dir;
+  std::string d = shellQuote(dir.path);
+  sh("cd " + d + " && mkdir -p w/bin && cp " + std::string(FX_CROSS_DIR) + "/pe_app.exe w/bin/App.exe && cp " +
+     FX_CROSS_DIR + "/LIBSSL-1_0_0.dll w/bin/libssl-1_0_0.dll && cd w && zip -qr ../w.zip bin");
+  RunResult r = runTool({"scan", "--format", "json", "w.zip"}, dir.path);
+  EXPECT_EQ(r.exitCode, 1) << r.out;
+  llvm::json::Value report = parseJson(r.out);
+  std::string seen;
+  for (const llvm::json::Value &v : findingsOf(report)) {
+    const llvm::json::Object &f = *v.getAsObject();
+    seen += chainOf(f) + " " + str(f, "ruleId") + " " + str(f, "version") + "\n";
+  }
+  EXPECT_EQ(seen, "w.zip!bin/App.exe binary/component-without-tls12 1.0.0t\n"
+                  "w.zip!bin/App.exe binary/imports-legacy-method \n"
+                  "w.zip!bin/libssl-1_0_0.dll binary/component-without-tls12 1.0.0t\n")
+      << r.out;
+}

@@ -27,12 +27,13 @@ struct BinaryResult {
   // The component of each finding, parallel to `findings` while the scanner
   // fills it (null for findings that are not about a component).
   std::vector<const patterns::Component *> components;
-  // Every ELF file seen: what it needs and where it looks (internal to one
-  // scan: resolves DT_NEEDED inside a bundle).
+  // Every ELF and PE file seen: what it needs and where it looks (internal
+  // to one scan: resolves DT_NEEDED and DLL imports inside a bundle).
   struct ElfLinks {
     std::vector<std::string> chain;
     std::vector<std::string> needed, runpaths;
     std::string soname;
+    bool pe = false;
   };
   std::vector<ElfLinks> elfLinks;
 };
