@@ -171,6 +171,10 @@ std::vector<std::string> Analyzer::defaultCommand(const std::string &path, bool 
       cmd.push_back(kMingwIncludes);
     }
   }
+  // Without a build the target is a guess: code written for Windows
+  // compilers (`__declspec(dllexport)` in a project's export macro) parses
+  // on any target with this, and means nothing to other code.
+  cmd.push_back("-fdeclspec");
   if (!systemHeaders)
     cmd.push_back("-nostdlibinc");
   return cmd;
