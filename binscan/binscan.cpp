@@ -2,6 +2,7 @@
 
 #include "archive.h"
 #include "hex_image.h"
+#include "squashfs.h"
 #include "tlsfloor/binscan/verdict.h"
 
 #include <cstring>
@@ -468,7 +469,8 @@ bool NamedFiles::matches(llvm::StringRef path) const {
 
 bool looksLikeObjectFile(llvm::StringRef head) {
   llvm::file_magic magic;
-  return formatOf(head, magic) != "raw" || looksLikeArchive(head) || looksLikeHexImage(head);
+  return formatOf(head, magic) != "raw" || looksLikeArchive(head) || looksLikeHexImage(head) ||
+         looksLikeSquashfs(head);
 }
 
 BinaryScanner::BinaryScanner(const patterns::KnowledgeBase &kb, BinscanOptions options)
@@ -553,27 +555,34 @@ void BinaryScanner::scanInto(const std::vector<std::string> &chain, llvm::Memory
     result.diagnostics.push_back({Diagnostic::Kind::Incomplete, display, message});
   };
 
-  if (looksLikeArchive(bytes.take_front(1 << 16))) {
-    // A bundle: every member is an input of its own; documentation, headers
-    // and changelogs (text) are not components of anything.
+  bool squashfs = looksLikeSquashfs(bytes);
+  if (squashfs || looksLikeArchive(bytes.take_front(1 << 16))) {
+    // A bundle or filesystem image: every member is an input of its own;
+    // documentation, headers and changelogs (text) are not components of
+    // anything, unless a pack names the file (a JDK's `release`).
     if (depth == 0)
-      result.format = "archive";
+      result.format = squashfs ? "squashfs" : "archive";
     uint64_t total = 0;
-    walkArchive(
-        chain, "", bytes, depth, ArchiveLimits{}, total,
-        [&](const std::vector<std::string> &nested, llvm::MemoryBufferRef member) {
-          llvm::StringRef head = member.getBuffer().take_front(4096);
-          llvm::file_magic m;
-          if (formatOf(head, m) != "raw" || head.find('\0') != llvm::StringRef::npos ||
-              looksLikeHexImage(head) || namedFile(nested.back()))
-            scanInto(nested, member, depth + 1, result);
-        },
-        [&](const std::vector<std::string> &where, const std::string &message) {
-          std::string name;
-          for (const std::string &c : where)
-            name += (name.empty() ? "" : "!") + c;
-          result.diagnostics.push_back({Diagnostic::Kind::Incomplete, name, message});
-        });
+    MemberFn onMember = [&](const std::vector<std::string> &nested, llvm::MemoryBufferRef member) {
+      llvm::StringRef head = member.getBuffer().take_front(4096);
+      llvm::file_magic m;
+      if (formatOf(head, m) != "raw" || head.find('\0') != llvm::StringRef::npos ||
+          looksLikeHexImage(head) || namedFile(nested.back()))
+        scanInto(nested, member, depth + 1, result);
+    };
+    ProblemFn onProblem = [&](const std::vector<std::string> &where, const std::string &message) {
+      std::string name;
+      for (const std::string &c : where)
+        name += (name.empty() ? "" : "!") + c;
+      result.diagnostics.push_back({Diagnostic::Kind::Incomplete, name, message});
+    };
+    if (!squashfs)
+      walkArchive(chain, "", bytes, depth, ArchiveLimits{}, total, onMember, onProblem);
+    else if (depth >= kMaxArchiveDepth)
+      problem("SquashFS image nested deeper than " + std::to_string(kMaxArchiveDepth) +
+              "; not opened");
+    else
+      walkSquashfs(chain, bytes, ArchiveLimits{}, total, onMember, onProblem);
     return;
   }
 

@@ -62,6 +62,13 @@ if(PkgConfig_FOUND)
 endif()
 tlsfloor_require(LIBARCHIVE_FOUND "libarchive" "libarchive-dev")
 
+# libsquashfs (squashfs-tools-ng): SquashFS firmware images, which libarchive
+# does not read.
+if(PkgConfig_FOUND)
+  pkg_check_modules(LIBSQUASHFS QUIET IMPORTED_TARGET libsquashfs1)
+endif()
+tlsfloor_require(LIBSQUASHFS_FOUND "libsquashfs" "libsquashfs-dev")
+
 # CLI11 (header-only).
 find_package(CLI11 CONFIG QUIET)
 tlsfloor_require(CLI11_FOUND "CLI11" "libcli11-dev")

@@ -8,6 +8,7 @@ packages=(
   llvm-19-dev libclang-19-dev   # LLVM Support/Object, libclang C API
   libre2-dev libcli11-dev libgtest-dev
   libarchive-dev                # release bundles: tar, zip/jar, deb, rpm, cpio, 7z, iso
+  libsquashfs-dev squashfs-tools  # SquashFS firmware images (libarchive has no reader); mksquashfs for tests
   libssl-dev                    # OpenSSL headers the fixtures include; libssl3 for tests
   util-linux                    # setpriv, used by the permission test when run as root
   tar gzip xz-utils bzip2 zstd cpio zip  # bundles built by the tests

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 
 #include "test_util.h"
 
@@ -351,4 +352,37 @@ TEST(Bundles, PeImportsResolveToTheDllShippedBesideIt) {
                   "w.zip!bin/App.exe binary/imports-legacy-method \n"
                   "w.zip!bin/libssl-1_0_0.dll binary/component-without-tls12 1.0.0t\n")
       << r.out;
+}
+
+// SquashFS firmware images (gzip, xz, zstd), also inside a tarball; files in
+// nested directories are inputs named by their path in the image; a damaged
+// image and an unsupported compressor are said and the scan goes on.
+TEST(Bundles, SquashfsImagesAreWalked) {
+  TempDir dir;
+  std::string d = shellQuote(dir.path);
+  sh("cd " + d + " && mkdir -p root/usr/lib root/opt/app/bin root/etc && cp " +
+     std::string(FX_OPENSSL_100) + " root/usr/lib/libssl.so.1.0.0 && cp " + FX_OPENSSL_101 +
+     " root/opt/app/bin/agent && echo 'OpenSSL 0.9.8zh 3 Dec 2015' > root/etc/notes && "
+     "for c in gzip xz zstd; do mksquashfs root fw-$c.sqfs -comp $c -noappend -quiet "
+     "-all-root >/dev/null; done && tar -czf update.tgz fw-xz.sqfs && "
+     "head -c 3000 fw-gzip.sqfs > cut.sqfs");
+  RunResult r = runTool({"scan", "--format", "json", "fw-gzip.sqfs", "fw-zstd.sqfs", "update.tgz",
+                         "cut.sqfs"},
+                        dir.path);
+  EXPECT_EQ(r.exitCode, 3) << r.out;
+  llvm::json::Value report = parseJson(r.out);
+  std::set<std::string> seen;
+  for (const llvm::json::Value &v : findingsOf(report)) {
+    const llvm::json::Object &f = *v.getAsObject();
+    seen.insert(chainOf(f) + " " + str(f, "version"));
+  }
+  for (const std::string &image : {"fw-gzip.sqfs", "fw-zstd.sqfs", "update.tgz!fw-xz.sqfs"}) {
+    EXPECT_TRUE(seen.count(image + "!usr/lib/libssl.so.1.0.0 1.0.0t")) << image << "\n" << r.out;
+    EXPECT_TRUE(seen.count(image + "!opt/app/bin/agent 1.0.1u")) << image << "\n" << r.out;
+  }
+  EXPECT_EQ(seen.size(), 6u) << "etc/notes is text, not a component\n" << r.out;
+  std::string diags;
+  for (const llvm::json::Value &v : diagnosticsOf(report))
+    diags += str(*v.getAsObject(), "input") + ": " + str(*v.getAsObject(), "message") + "\n";
+  EXPECT_NE(diags.find("cut.sqfs"), std::string::npos) << diags;
 }
