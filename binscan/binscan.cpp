@@ -964,11 +964,14 @@ void BinaryScanner::resolveLinks(BinaryResult &r) const {
         f.component = c->name;
         f.location.chain = e.chain;
         f.version = libFinding.version;
+        // The library's version may itself be a lower bound (from the ELF
+        // version nodes it defines): the program's is then one too.
+        bool bound = llvm::StringRef(libFinding.evidence).starts_with("defines ELF symbol version");
         f.evidence = std::string(e.pe ? "imports " : "DT_NEEDED ") + needed + " -> " +
                      lib.chain.back() +
                      (libFinding.evidence.empty() ? "" : " (" + libFinding.evidence + ")");
         f.value = "links " + lib.chain.back();
-        judge(f, *c, "links " + lib.chain.back() + " =", /*lowerBound=*/false);
+        judge(f, *c, "links " + lib.chain.back() + " =", bound);
         if (!mine)
           added.emplace_back(c, std::move(fresh));
       }
@@ -998,8 +1001,10 @@ void BinaryScanner::nameDeciders(BinaryResult &result) const {
           continue;
         const Finding &df = result.findings[j];
         std::string where = df.location.displayPath();
+        bool bound = llvm::StringRef(df.evidence).contains(" ELF symbol version ");
         named += (named.empty() ? "" : "; ") + d->name + " " +
-                 (df.version.empty() ? "(version unknown)" : df.version) + " at " + where;
+                 (df.version.empty() ? "(version unknown)" : (bound ? ">= " : "") + df.version) +
+                 " at " + where;
       }
     Finding &f = result.findings[i];
     if (!named.empty()) {

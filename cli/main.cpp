@@ -145,7 +145,8 @@ int main(int argc, char **argv) {
   scan->add_option("--rules", packs, "Add a rule pack (YAML, schema in docs/rules.md); repeatable")
       ->allow_extra_args(false);
   scan->add_option("-j,--jobs", jobs, "Parallel jobs (default: one per core)");
-  scan->add_option("--timeout", timeout, "Time budget per input in seconds (0 = none)")
+  scan->add_option("--timeout", timeout,
+                   "Time budget per input in seconds, plus 1 s per 8 MiB of a binary or bundle (0 = none)")
       ->capture_default_str();
   scan->add_option("--memory-limit", memoryMiB, "Memory budget per input in MiB (0 = none)")
       ->capture_default_str();

@@ -29,7 +29,9 @@ struct Worker {
   std::string buffer; // partial result line
   long job = -1;      // index of the job it is working on, -1 = idle
   Clock::time_point deadline;
+  unsigned budget = 0; // seconds, 0 = none
 };
+
 
 void closeFd(int &fd) {
   if (fd >= 0)
@@ -205,9 +207,9 @@ std::vector<WorkResult> runInWorkers(const std::vector<WorkItem> &items,
       }
       w.job = static_cast<long>(job);
       w.buffer.clear();
-      w.deadline = options.timeoutSeconds
-                       ? Clock::now() + std::chrono::seconds(options.timeoutSeconds)
-                       : Clock::time_point::max();
+      w.budget = inputBudgetSeconds(items[job], options.timeoutSeconds);
+      w.deadline = w.budget ? Clock::now() + std::chrono::seconds(w.budget)
+                            : Clock::time_point::max();
       return;
     }
     w.job = -1;
@@ -263,8 +265,8 @@ std::vector<WorkResult> runInWorkers(const std::vector<WorkItem> &items,
       if (Clock::now() >= w.deadline) {
         kill(w.pid, SIGKILL);
         reap(w);
-        fail(job, "exceeded the time budget of " + std::to_string(options.timeoutSeconds) +
-                      " s (--timeout); input skipped");
+        fail(job, "exceeded the time budget of " + std::to_string(w.budget) +
+                      " s (--timeout, plus 1 s per 8 MiB of a binary or bundle); input skipped");
         dispatch(w);
       }
     }
@@ -275,6 +277,13 @@ std::vector<WorkResult> runInWorkers(const std::vector<WorkItem> &items,
       reap(w);
     }
   return results;
+}
+
+unsigned inputBudgetSeconds(const WorkItem &item, unsigned timeout) {
+  if (!timeout)
+    return 0;
+  uint64_t extra = item.kind == WorkItem::Kind::Binary ? item.size / (8u << 20) : 0;
+  return static_cast<unsigned>(std::min<uint64_t>(timeout + extra, 24u * 3600));
 }
 
 } // namespace tlsfloor::driver

@@ -23,6 +23,11 @@ struct WorkItem {
   std::string directory;            // sources: the command's working directory
 };
 
+// The time budget of one input: `timeout` (0 = none), and for a binary or
+// bundle one more second per 8 MiB, so a multi-GB release bundle (walked in
+// one sandboxed worker) is not cut off at the budget a source file gets.
+unsigned inputBudgetSeconds(const WorkItem &item, unsigned timeout);
+
 struct WorkResult {
   std::vector<Finding> findings;
   std::vector<Diagnostic> diagnostics;

@@ -3,6 +3,7 @@
 
 #include "arg_filter.h"
 #include "compile_db.h"
+#include "workers.h"
 
 using namespace tlsfloor::driver;
 
@@ -85,4 +86,14 @@ TEST(ArgFilter, AValueThatLooksLikeAFlagIsNotTaken) {
   // look-alike as the toolchain's value.
   FilteredCommand f = filter({"g++", "-gcc-toolchain", "-MJ/tmp/x", "-I", "-DOK"});
   EXPECT_EQ(join(f.args), "clang++ -D OK");
+}
+
+// The time budget grows with a binary's or bundle's size, not a source's.
+TEST(WorkerBudget, BundlesGetTimeForTheirSize) {
+  using tlsfloor::driver::WorkItem;
+  WorkItem source{WorkItem::Kind::Source, "a.c", "a.c", 1ull << 30, {}, {}};
+  WorkItem bundle{WorkItem::Kind::Binary, "b.tgz", "b.tgz", 4ull << 30, {}, {}};
+  EXPECT_EQ(tlsfloor::driver::inputBudgetSeconds(source, 120), 120u);
+  EXPECT_EQ(tlsfloor::driver::inputBudgetSeconds(bundle, 120), 120u + 512u);
+  EXPECT_EQ(tlsfloor::driver::inputBudgetSeconds(bundle, 0), 0u) << "0 stays 'no budget'";
 }

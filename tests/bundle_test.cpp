@@ -331,6 +331,20 @@ TEST(Bundles, DtNeededResolvesToTheLibraryShippedBesideIt) {
   EXPECT_EQ(app["c.tgz"].substr(0, 39), "1.0.1u|binary/component-inventory|links") << r.out;
   EXPECT_NE(app["c.tgz"].find("./vendor/lib/libssl.so.3"), std::string::npos) << r.out;
   EXPECT_EQ(app["e.tgz"].substr(0, 33), "3.0.0|binary/component-inventory|") << r.out;
+
+  // A shipped library whose version is only a lower bound (the ELF version
+  // nodes of the machine's libssl.so.3) gives the program a lower bound too.
+  sh("cd " + d + " && mkdir -p f/bin f/lib && cp " + std::string(FX_IMPORTS_TLS) +
+     " f/bin/app && cp \"$(ldd " + FX_IMPORTS_TLS + " | awk '/libssl/ {print $3}')\" f/lib/ && "
+     "tar -C f -czf f.tgz .");
+  RunResult rf = runTool({"scan", "--format", "json", "f.tgz"}, dir.path);
+  llvm::json::Value reportF = parseJson(rf.out);
+  std::string message;
+  for (const llvm::json::Value &v : findingsOf(reportF))
+    if (chainOf(*v.getAsObject()) == "f.tgz!./bin/app")
+      message = str(*v.getAsObject(), "message");
+  EXPECT_NE(message.find("links ./lib/libssl.so.3 = OpenSSL >= 3."), std::string::npos) << rf.out;
+  EXPECT_NE(message.find("TLS 1.2 capable"), std::string::npos) << rf.out;
 }
 
 // The same for Windows: a program's imported DLL (names compared without
