@@ -541,6 +541,96 @@ constexpr unsigned kMaxArchiveDepth = 4;
 constexpr unsigned kMaxArchiveMembers = 100000;
 } // namespace
 
+namespace {
+
+// A static library (`ar`): each member is an input of its own
+// (lib.a!member.o). Malformed: not opened, read as raw bytes.
+bool openStaticLibrary(const std::vector<std::string> &chain, llvm::MemoryBufferRef data,
+                       unsigned, const MemberFn &member, const ProblemFn &problem) {
+  llvm::Expected<std::unique_ptr<llvm::object::Archive>> ar = llvm::object::Archive::create(data);
+  if (!ar) {
+    problem(chain, "malformed archive (" + llvm::toString(ar.takeError()) +
+                       "); scanned as raw bytes only");
+    return false;
+  }
+  if ((*ar)->isThin()) {
+    problem(chain, "thin archive: its members are files elsewhere and are not followed");
+    return true;
+  }
+  llvm::Error err = llvm::Error::success();
+  unsigned members = 0;
+  for (const llvm::object::Archive::Child &child : (*ar)->children(err)) {
+    if (++members > kMaxArchiveMembers) {
+      problem(chain, "more than " + std::to_string(kMaxArchiveMembers) + " members; the rest skipped");
+      break;
+    }
+    llvm::Expected<llvm::StringRef> name = child.getName();
+    llvm::Expected<llvm::MemoryBufferRef> bytes = child.getMemoryBufferRef();
+    if (!name || !bytes) {
+      if (!name)
+        llvm::consumeError(name.takeError());
+      if (!bytes)
+        llvm::consumeError(bytes.takeError());
+      problem(chain, "malformed archive member #" + std::to_string(members) + "; skipped");
+      continue;
+    }
+    std::vector<std::string> nested = chain;
+    nested.push_back(name->str());
+    member(nested, *bytes);
+  }
+  if (err)
+    problem(chain, "malformed archive (" + llvm::toString(std::move(err)) +
+                       "); members after the damage were not read");
+  return true;
+}
+
+bool openBundle(const std::vector<std::string> &chain, llvm::MemoryBufferRef data, unsigned depth,
+                const MemberFn &member, const ProblemFn &problem) {
+  uint64_t total = 0;
+  walkArchive(chain, "", data.getBuffer(), depth, ArchiveLimits{}, total, member, problem);
+  return true;
+}
+
+bool openSquashfs(const std::vector<std::string> &chain, llvm::MemoryBufferRef data, unsigned,
+                  const MemberFn &member, const ProblemFn &problem) {
+  uint64_t total = 0;
+  walkSquashfs(chain, data.getBuffer(), ArchiveLimits{}, total, member, problem);
+  return true;
+}
+
+// A firmware image as Intel HEX / S-records: its data bytes are the input
+// (same name; offsets are into the decoded bytes).
+bool openHexImage(const std::vector<std::string> &chain, llvm::MemoryBufferRef data, unsigned,
+                  const MemberFn &member, const ProblemFn &problem) {
+  std::string why;
+  std::string decoded = decodeHexImage(data.getBuffer(), 256u << 20, why);
+  if (!why.empty())
+    problem(chain, why);
+  member(chain, llvm::MemoryBufferRef(decoded, data.getBufferIdentifier()));
+  return true;
+}
+
+} // namespace
+
+const std::vector<BinaryScanner::Container> &BinaryScanner::containers() {
+  static const std::vector<Container> table = {
+      {"squashfs", "SquashFS image", true,
+       [](llvm::StringRef b, llvm::file_magic) { return looksLikeSquashfs(b); }, openSquashfs},
+      {"archive", "archive", true,
+       [](llvm::StringRef b, llvm::file_magic) { return looksLikeArchive(b.take_front(1 << 16)); },
+       openBundle},
+      {"hex", "hex image", false,
+       [](llvm::StringRef b, llvm::file_magic) { return looksLikeHexImage(b.take_front(4096)); },
+       openHexImage},
+      {"ar", "static library", false,
+       [](llvm::StringRef b, llvm::file_magic m) {
+         return m == llvm::file_magic::archive && plausibleHeader(m, b);
+       },
+       openStaticLibrary},
+  };
+  return table;
+}
+
 void BinaryScanner::scanInto(const std::vector<std::string> &chain, llvm::MemoryBufferRef data,
                              unsigned depth, BinaryResult &result) const {
   std::string display;
@@ -555,90 +645,42 @@ void BinaryScanner::scanInto(const std::vector<std::string> &chain, llvm::Memory
     result.diagnostics.push_back({Diagnostic::Kind::Incomplete, display, message});
   };
 
-  bool squashfs = looksLikeSquashfs(bytes);
-  if (squashfs || looksLikeArchive(bytes.take_front(1 << 16))) {
-    // A bundle or filesystem image: every member is an input of its own;
-    // documentation, headers and changelogs (text) are not components of
-    // anything, unless a pack names the file (a JDK's `release`).
-    if (depth == 0)
-      result.format = squashfs ? "squashfs" : "archive";
-    uint64_t total = 0;
+  // Containers first (Bloaty's way: a table of openers tried in turn); what
+  // they hold comes back here as inputs of their own.
+  for (const Container &c : containers()) {
+    if (!c.accepts(bytes, magic))
+      continue;
+    if (depth >= kMaxArchiveDepth) {
+      problem(std::string(c.what) + " nested deeper than " + std::to_string(kMaxArchiveDepth) +
+              " containers; not opened");
+      return;
+    }
     MemberFn onMember = [&](const std::vector<std::string> &nested, llvm::MemoryBufferRef member) {
+      // Documentation, headers and changelogs (text) in a bundle are not
+      // components of anything, unless a pack names the file (a JDK's
+      // `release`) or it is a firmware image written as text.
       llvm::StringRef head = member.getBuffer().take_front(4096);
       llvm::file_magic m;
-      if (formatOf(head, m) != "raw" || head.find('\0') != llvm::StringRef::npos ||
+      if (!c.skipsText || formatOf(head, m) != "raw" || head.find('\0') != llvm::StringRef::npos ||
           looksLikeHexImage(head) || namedFile(nested.back()))
         scanInto(nested, member, depth + 1, result);
     };
     ProblemFn onProblem = [&](const std::vector<std::string> &where, const std::string &message) {
       std::string name;
-      for (const std::string &c : where)
-        name += (name.empty() ? "" : "!") + c;
+      for (const std::string &w : where)
+        name += (name.empty() ? "" : "!") + w;
       result.diagnostics.push_back({Diagnostic::Kind::Incomplete, name, message});
     };
-    if (!squashfs)
-      walkArchive(chain, "", bytes, depth, ArchiveLimits{}, total, onMember, onProblem);
-    else if (depth >= kMaxArchiveDepth)
-      problem("SquashFS image nested deeper than " + std::to_string(kMaxArchiveDepth) +
-              "; not opened");
-    else
-      walkSquashfs(chain, bytes, ArchiveLimits{}, total, onMember, onProblem);
-    return;
-  }
-
-  if (depth < kMaxArchiveDepth && looksLikeHexImage(bytes.take_front(4096))) {
-    // A firmware image as Intel HEX / S-records: its data bytes are the input.
-    if (depth == 0)
-      result.format = "hex";
-    std::string why;
-    std::string decoded = decodeHexImage(bytes, 256u << 20, why);
-    if (!why.empty())
-      problem(why);
-    scanInto(chain, llvm::MemoryBufferRef(decoded, data.getBufferIdentifier()), depth + 1, result);
-    return;
+    if (c.open(chain, data, depth, onMember, onProblem)) {
+      if (depth == 0)
+        result.format = c.format;
+      return;
+    }
+    break; // not opened after all: the bytes are read as an object or raw
   }
 
   SymbolFacts facts;
-  if (format == "ar") {
-    // Static libraries: each member is an input of its own (lib.a!member.o).
-    llvm::Expected<std::unique_ptr<llvm::object::Archive>> ar = llvm::object::Archive::create(data);
-    if (!ar) {
-      problem("malformed archive (" + llvm::toString(ar.takeError()) +
-              "); scanned as raw bytes only");
-    } else if ((*ar)->isThin()) {
-      problem("thin archive: its members are files elsewhere and are not followed");
-      return;
-    } else if (depth >= kMaxArchiveDepth) {
-      problem("archive nested deeper than " + std::to_string(kMaxArchiveDepth) + "; not opened");
-      return;
-    } else {
-      llvm::Error err = llvm::Error::success();
-      unsigned members = 0;
-      for (const llvm::object::Archive::Child &child : (*ar)->children(err)) {
-        if (++members > kMaxArchiveMembers) {
-          problem("more than " + std::to_string(kMaxArchiveMembers) + " members; the rest skipped");
-          break;
-        }
-        llvm::Expected<llvm::StringRef> name = child.getName();
-        llvm::Expected<llvm::MemoryBufferRef> member = child.getMemoryBufferRef();
-        if (!name || !member) {
-          if (!name)
-            llvm::consumeError(name.takeError());
-          if (!member)
-            llvm::consumeError(member.takeError());
-          problem("malformed archive member #" + std::to_string(members) + "; skipped");
-          continue;
-        }
-        std::vector<std::string> nested = chain;
-        nested.push_back(name->str());
-        scanInto(nested, *member, depth + 1, result);
-      }
-      if (err)
-        problem("malformed archive (" + llvm::toString(std::move(err)) +
-                "); members after the damage were not read");
-      return;
-    }
-  } else if (magic == llvm::file_magic::macho_universal_binary) {
+  if (magic == llvm::file_magic::macho_universal_binary) {
     // Universal (fat) Mach-O: the symbols of every slice.
     auto fat = llvm::object::MachOUniversalBinary::create(data);
     if (!fat) {
@@ -657,7 +699,7 @@ void BinaryScanner::scanInto(const std::vector<std::string> &chain, llvm::Memory
           problem("slice " + slice.getArchFlagName() + ": " + bad);
       }
     }
-  } else if (format != "raw") {
+  } else if (format != "raw" && format != "ar") {
     llvm::Expected<std::unique_ptr<llvm::object::ObjectFile>> obj =
         llvm::object::ObjectFile::createObjectFile(data, magic);
     if (!obj) {

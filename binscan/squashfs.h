@@ -1,4 +1,4 @@
-// SquashFS images (firmware root filesystems, AppImages, snaps), read with
+// SquashFS images (firmware root filesystems, snaps), read with
 // libsquashfs from memory, never extracted: every regular file is handed to
 // the same member callback as an archive member, named by the chain
 // (`firmware.img!usr/lib/libssl.so.1.0.0`). Sizes, counts and directory depth

@@ -136,7 +136,7 @@ int main(int argc, char **argv) {
       ->check(CLI::IsMember({"text", "json", "sarif", "cyclonedx"}))
       ->capture_default_str();
   scan->add_option("-o,--output", output, "Write the report to FILE instead of stdout");
-  scan->add_option("--min-tls", minTls, "The protocol floor every rule compares against")
+  scan->add_option("--min-tls", minTls, "The protocol floor: source rules compare values with it; component rules use it to choose between first-TLS-1.2 and first-TLS-1.3 facts")
       ->check(CLI::IsMember({"1.0", "1.1", "1.2", "1.3"}))
       ->capture_default_str();
   scan->add_option("--fail-on", failOn, "Lowest severity that makes the exit code 1")

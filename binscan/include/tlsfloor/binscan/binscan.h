@@ -10,7 +10,10 @@
 #include "tlsfloor/findings/model.h"
 #include "tlsfloor/patterns/knowledge.h"
 
+#include <functional>
+
 #include "llvm/ADT/StringRef.h"
+#include "llvm/BinaryFormat/Magic.h"
 
 #include "llvm/Support/MemoryBufferRef.h"
 
@@ -55,6 +58,21 @@ public:
   // component although it is not a binary (a JDK's `release`, a jar's
   // pom.properties, botocore/__init__.py): patterns' `files:` entries.
   bool namedFile(llvm::StringRef path) const;
+
+  // Inputs that hold inputs: tried in turn, the first that accepts the
+  // bytes opens them and hands each member back to the scanner (Bloaty's
+  // table of openers). `skipsText`: text members are not components.
+  struct Container {
+    const char *format; // BinaryResult::format when it is the top-level input
+    const char *what;   // for diagnostics
+    bool skipsText;
+    bool (*accepts)(llvm::StringRef bytes, llvm::file_magic magic);
+    // false: not opened after all; the bytes are read as an object or raw.
+    bool (*open)(const std::vector<std::string> &chain, llvm::MemoryBufferRef data, unsigned depth,
+                 const std::function<void(const std::vector<std::string> &, llvm::MemoryBufferRef)> &member,
+                 const std::function<void(const std::vector<std::string> &, const std::string &)> &problem);
+  };
+  static const std::vector<Container> &containers();
 
 private:
   void scanInto(const std::vector<std::string> &chain, llvm::MemoryBufferRef data, unsigned depth,
