@@ -99,6 +99,12 @@ struct SymbolFacts {
   std::string soname;
   bool elf = false;
   bool pe = false; // needed = imported DLL names, lower case
+  std::vector<std::pair<std::string, uint16_t>> ordinalImports; // (dll, ordinal)
+  std::map<uint32_t, std::string> exportsByOrdinal;
+  // A linked program or shared library (not a relocatable object, an
+  // import/export file or a static library member): its undefined symbols
+  // are imports, resolved at load time.
+  bool image = false;
 };
 
 // How a format decorates C names: Mach-O and 32-bit x86 COFF put a '_' in
@@ -153,8 +159,12 @@ bool addSymbol(const llvm::object::SymbolRef &sym, const llvm::object::ObjectFil
   }
   if (name->empty())
     return true;
+  // A COFF "__imp_X" symbol is the import-table slot of an imported X
+  // (MinGW keeps them in unstripped DLLs as defined data): X is imported,
+  // not implemented here.
+  bool importSlot = llvm::isa<llvm::object::COFFObjectFile>(&obj) && name->starts_with("__imp_");
   std::string plain = undecorate(*name, obj);
-  if (*flags & llvm::object::SymbolRef::SF_Undefined)
+  if (importSlot || (*flags & llvm::object::SymbolRef::SF_Undefined))
     facts.undefined.insert(std::move(plain));
   else
     facts.defined.insert(std::move(plain));
@@ -347,6 +357,23 @@ std::string readCoffTables(const llvm::object::COFFObjectFile &coff, SymbolFacts
     else if (!dll.empty() && facts.needed.size() < 4096)
       facts.needed.push_back(dll.lower()); // Windows names are case-insensitive
     for (const llvm::object::ImportedSymbolRef &sym : dir.imported_symbols()) {
+      // By ordinal (MSVC builds of OpenSSL 1.0.x link ssleay32.dll this
+      // way): the name is in the exporting DLL's table, looked up when that
+      // DLL ships beside the program (resolveLinks).
+      bool byOrdinal = false;
+      if (llvm::Error e = sym.isOrdinal(byOrdinal)) {
+        llvm::consumeError(std::move(e));
+        problem = "malformed PE import table";
+        break;
+      }
+      if (byOrdinal) {
+        uint16_t ordinal = 0;
+        if (llvm::Error e = sym.getOrdinal(ordinal))
+          llvm::consumeError(std::move(e));
+        else if (!dll.empty() && facts.ordinalImports.size() < 65536)
+          facts.ordinalImports.emplace_back(dll.lower(), ordinal);
+        continue;
+      }
       llvm::StringRef name;
       if (llvm::Error e = sym.getSymbolName(name)) {
         llvm::consumeError(std::move(e));
@@ -364,6 +391,11 @@ std::string readCoffTables(const llvm::object::COFFObjectFile &coff, SymbolFacts
       problem = "malformed PE export table";
       break;
     }
+    uint32_t ordinal = 0;
+    if (llvm::Error e = exp.getOrdinal(ordinal))
+      llvm::consumeError(std::move(e));
+    else if (!name.empty() && facts.exportsByOrdinal.size() < 65536)
+      facts.exportsByOrdinal.emplace(ordinal, name.str());
     if (!name.empty())
       facts.defined.insert(name.str());
   }
@@ -373,6 +405,12 @@ std::string readCoffTables(const llvm::object::COFFObjectFile &coff, SymbolFacts
 // Reads symbols; returns what was malformed ("" if nothing).
 std::string readSymbols(const llvm::object::ObjectFile &obj, SymbolFacts &facts) {
   std::vector<std::string> problems;
+  if (const auto *elf = llvm::dyn_cast<llvm::object::ELFObjectFileBase>(&obj))
+    facts.image = elf->getEType() == llvm::ELF::ET_EXEC || elf->getEType() == llvm::ELF::ET_DYN;
+  else if (const auto *coff = llvm::dyn_cast<llvm::object::COFFObjectFile>(&obj))
+    facts.image = coff->getDOSHeader() != nullptr; // a PE image, not an .obj/.exp
+  else if (const auto *macho = llvm::dyn_cast<llvm::object::MachOObjectFile>(&obj))
+    facts.image = macho->getHeader().filetype != llvm::MachO::MH_OBJECT;
   if (!addSymbols(obj.symbols(), obj, facts))
     problems.push_back("malformed symbol table (read up to the first bad entry)");
   if (const auto *elf = llvm::dyn_cast<llvm::object::ELFObjectFileBase>(&obj)) {
@@ -631,6 +669,27 @@ const std::vector<BinaryScanner::Container> &BinaryScanner::containers() {
   return table;
 }
 
+// The binary twin of the source rule, for one imported legacy method.
+Finding BinaryScanner::legacyImport(const std::vector<std::string> &chain, const Component &c,
+                                    const Component::LegacySymbol &l,
+                                    const std::string &how) const {
+  Finding f;
+  f.ruleId = "binary/imports-legacy-method";
+  const RuleInfo *rule = kb_.rule(f.ruleId);
+  f.severity = rule ? rule->severity : Severity::Error;
+  f.component = c.name;
+  f.location.chain = chain;
+  f.message = patterns::expandTemplate(kb_.messageTemplate(f.ruleId),
+                                       {{"api", l.name},
+                                        {"component", c.name},
+                                        {"protocol", std::string(protocolName(*l.parsed))},
+                                        {"floor", std::string(protocolName(options_.floor))}});
+  f.evidence = "imports " + l.name + how;
+  f.fixHint = "call the version-flexible method and set a TLS 1.2 minimum, then rebuild";
+  f.fingerprintBasis = c.id + '\0' + l.name;
+  return f;
+}
+
 void BinaryScanner::scanInto(const std::vector<std::string> &chain, llvm::MemoryBufferRef data,
                              unsigned depth, BinaryResult &result) const {
   std::string display;
@@ -713,30 +772,20 @@ void BinaryScanner::scanInto(const std::vector<std::string> &chain, llvm::Memory
   }
 
   if ((facts.elf || facts.pe) && result.elfLinks.size() < 100000)
-    result.elfLinks.push_back({chain, facts.needed, facts.runpaths, facts.soname, facts.pe});
+    result.elfLinks.push_back({chain, facts.needed, facts.runpaths, facts.soname, facts.pe,
+                               facts.ordinalImports, facts.exportsByOrdinal});
 
   // The binary twin of the source rule: a program that imports a function
-  // selecting one legacy protocol.
+  // selecting one legacy protocol. Only linked images import: in an object
+  // file or a static library an undefined symbol may be another member's
+  // (OpenSSL's own ssleay32.lib, its .exp export file).
   for (const Compiled &comp : *compiled_) {
+    if (!facts.image)
+      break;
     for (const Component::LegacySymbol &l : comp.component->legacySymbols) {
       if (!facts.undefined.count(l.name) || !belowFloor(*l.parsed, options_.floor))
         continue;
-      Finding f;
-      f.ruleId = "binary/imports-legacy-method";
-      const RuleInfo *rule = kb_.rule(f.ruleId);
-      f.severity = rule ? rule->severity : Severity::Error;
-      f.component = comp.component->name;
-      f.location.chain = chain;
-      f.message = patterns::expandTemplate(
-          kb_.messageTemplate(f.ruleId),
-          {{"api", l.name},
-           {"component", comp.component->name},
-           {"protocol", std::string(protocolName(*l.parsed))},
-           {"floor", std::string(protocolName(options_.floor))}});
-      f.evidence = "imports " + l.name;
-      f.fixHint = "call the version-flexible method and set a TLS 1.2 minimum, then rebuild";
-      f.fingerprintBasis = comp.component->id + '\0' + l.name;
-      result.findings.push_back(std::move(f));
+      result.findings.push_back(legacyImport(chain, *comp.component, l, ""));
       result.components.push_back(nullptr);
     }
   }
@@ -989,6 +1038,22 @@ void BinaryScanner::resolveLinks(BinaryResult &r) const {
       const auto &lib = r.elfLinks[static_cast<size_t>(chosen)];
       if (lib.chain == e.chain)
         continue;
+      // Imports by ordinal get their names from the DLL's export table; a
+      // legacy method among them is the binary twin of the source rule.
+      for (const auto &[dll, ordinal] : e.ordinalImports) {
+        if (dll != needed)
+          continue;
+        auto name = lib.exportsByOrdinal.find(ordinal);
+        if (name == lib.exportsByOrdinal.end())
+          continue;
+        for (const Compiled &comp : *compiled_)
+          for (const Component::LegacySymbol &l : comp.component->legacySymbols)
+            if (l.name == name->second && belowFloor(*l.parsed, options_.floor))
+              added.emplace_back(nullptr,
+                                 legacyImport(e.chain, *comp.component, l,
+                                              " (ordinal " + std::to_string(ordinal) + " of " +
+                                                  lib.chain.back() + ")"));
+      }
       auto at = embedsAt.find(joined(lib.chain, lib.chain.size()));
       if (at == embedsAt.end())
         continue;

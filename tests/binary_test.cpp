@@ -162,3 +162,15 @@ TEST(Binaries, HexImagesNearMissesAndDamage) {
   EXPECT_EQ(damaged.exitCode, 3) << damaged.out;
   EXPECT_NE(damaged.out.find("malformed record at line"), std::string::npos) << damaged.out;
 }
+
+// Only linked images import: the same legacy call in an ELF or COFF object
+// (a static library member, an .exp file) is a reference another member may
+// define (OpenSSL's own ssleay32.lib), not an import.
+TEST(Binaries, ObjectFilesDoNotImport) {
+  for (const char *file : {"legacy_call.o", "legacy_call.obj"}) {
+    RunResult r = runTool({"scan", "--format", "json", std::string(FX_CROSS_DIR) + "/" + file});
+    EXPECT_EQ(r.out.find("binary/imports-legacy-method"), std::string::npos) << file << "\n" << r.out;
+  }
+  RunResult linked = runTool({"scan", "--format", "json", FX_IMPORTS_TLSV1});
+  EXPECT_NE(linked.out.find("binary/imports-legacy-method"), std::string::npos) << linked.out;
+}

@@ -403,3 +403,25 @@ TEST(Bundles, SquashfsImagesAreWalked) {
   EXPECT_NE(diags.find("fw-lzo.sqfs: SquashFS image: compressor 3: unsupported"), std::string::npos)
       << diags;
 }
+
+// A stripped program importing from ssleay32.dll by ordinal only (as MSVC
+// builds of OpenSSL 1.0.x consumers do): the names come from the export
+// table of the DLL shipped beside it, and a legacy method among them is
+// found. Alone, the program says nothing it cannot know.
+TEST(Bundles, PeImportsByOrdinalAreNamedByTheShippedDll) {
+  TempDir dir;
+  std::string d = shellQuote(dir.path);
+  sh("cd " + d + " && tar -C " + shellQuote(std::string(FX_CROSS_DIR) + "/ordinal") +
+     " -czf o.tgz SSLEAY32.dll app.exe");
+  RunResult r = runTool({"scan", "--format", "json", "o.tgz",
+                         std::string(FX_CROSS_DIR) + "/ordinal/app.exe"},
+                        dir.path);
+  llvm::json::Value report = parseJson(r.out);
+  std::string seen;
+  for (const llvm::json::Value &v : findingsOf(report)) {
+    const llvm::json::Object &f = *v.getAsObject();
+    if (str(f, "ruleId") == "binary/imports-legacy-method")
+      seen += chainOf(f) + " " + str(f, "evidence") + "\n";
+  }
+  EXPECT_EQ(seen, "o.tgz!app.exe imports SSLv3_method (ordinal 4 of SSLEAY32.dll)\n") << r.out;
+}

@@ -10,7 +10,9 @@
 #include "tlsfloor/findings/model.h"
 #include "tlsfloor/patterns/knowledge.h"
 
+#include <cstdint>
 #include <functional>
+#include <map>
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/BinaryFormat/Magic.h"
@@ -37,6 +39,8 @@ struct BinaryResult {
     std::vector<std::string> needed, runpaths;
     std::string soname;
     bool pe = false;
+    std::vector<std::pair<std::string, uint16_t>> ordinalImports; // PE: (dll, ordinal)
+    std::map<uint32_t, std::string> exportsByOrdinal;             // PE: its export table
   };
   std::vector<ElfLinks> elfLinks;
 };
@@ -81,6 +85,8 @@ private:
   void resolveLinks(BinaryResult &result) const;
   void judge(Finding &f, const patterns::Component &c, const std::string &how,
              bool lowerBound) const;
+  Finding legacyImport(const std::vector<std::string> &chain, const patterns::Component &c,
+                       const patterns::Component::LegacySymbol &l, const std::string &how) const;
   struct Compiled;
   struct Patterns;
   const patterns::KnowledgeBase &kb_;
