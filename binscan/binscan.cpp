@@ -34,7 +34,8 @@ struct BinaryScanner::Compiled {
   std::vector<int> setIndex;                        // each one's index in Patterns::versions
   std::vector<std::unique_ptr<RE2>> fileRegexes;    // parallel to files
   std::vector<std::unique_ptr<RE2>> symbolVersionRegexes;
-  std::set<std::string> symbols;
+  std::set<std::string> symbols, linkSymbols;
+  std::vector<std::unique_ptr<RE2>> requires, optIn;
 };
 
 // Every version pattern of every component in one RE2::Set: one pass over
@@ -532,6 +533,11 @@ BinaryScanner::BinaryScanner(const patterns::KnowledgeBase &kb, BinscanOptions o
     for (const std::string &p : c.symbolVersions)
       comp.symbolVersionRegexes.push_back(std::make_unique<RE2>(p, latin1()));
     comp.symbols.insert(c.symbols.begin(), c.symbols.end());
+    comp.linkSymbols.insert(c.linkSymbols.begin(), c.linkSymbols.end());
+    for (const std::string &r : c.requires)
+      comp.requires.push_back(std::make_unique<RE2>(r, latin1()));
+    for (const std::string &r : c.optIn)
+      comp.optIn.push_back(std::make_unique<RE2>(r, latin1()));
     compiled_->push_back(std::move(comp));
   }
   // Packs are validated (every regex compiles); a set that still does not
@@ -771,9 +777,7 @@ void BinaryScanner::scanInto(const std::vector<std::string> &chain, llvm::Memory
     }
   }
 
-  if ((facts.elf || facts.pe) && result.elfLinks.size() < 100000)
-    result.elfLinks.push_back({chain, facts.needed, facts.runpaths, facts.soname, facts.pe,
-                               facts.ordinalImports, facts.exportsByOrdinal});
+  std::set<std::string> uses; // components whose link symbols it imports by name
 
   // The binary twin of the source rule: a program that imports a function
   // selecting one legacy protocol. Only linked images import: in an object
@@ -845,11 +849,17 @@ void BinaryScanner::scanInto(const std::vector<std::string> &chain, llvm::Memory
         named = &namedMatch;
         break;
       }
-    unsigned definedHits = 0, importedHits = 0;
+    unsigned definedHits = 0, importedHits = 0, linkHits = 0;
     for (const std::string &s : comp.symbols) {
       definedHits += facts.defined.count(s);
       importedHits += facts.undefined.count(s);
     }
+    for (const std::string &s : comp.linkSymbols)
+      linkHits += facts.undefined.count(s);
+    if (comp.linkSymbols.empty())
+      linkHits = importedHits;
+    if (linkHits)
+      uses.insert(c.id);
     // Highest version node: {version, node name}.
     auto bestNode = [&](const std::set<std::string> &names) {
       std::pair<std::string, std::string> best;
@@ -877,9 +887,14 @@ void BinaryScanner::scanInto(const std::vector<std::string> &chain, llvm::Memory
 
     bool minSymbols = !comp.symbols.empty() && definedHits >= c.minSymbols;
     bool embeds = minSymbols || implText || !definedNode.empty();
-    bool links = !embeds && !named && importedHits >= 1;
+    bool links = !embeds && !named && linkHits >= 1;
     if (!embeds && !links && !named)
       continue; // at most a mention: a program that prints a version string
+    bool required = true;
+    for (const auto &re : comp.requires)
+      required = required && RE2::PartialMatch(text, *re);
+    if (!required)
+      continue; // e.g. a Go program without crypto/tls
 
     Finding f;
     f.component = c.name;
@@ -907,12 +922,28 @@ void BinaryScanner::scanInto(const std::vector<std::string> &chain, llvm::Memory
       }
     }
     judge(f, c, how, lowerBound);
+    if (f.ruleId == "binary/component-legacy-default") {
+      // The program chooses its protocols itself: no claim about defaults.
+      for (const auto &re : comp.optIn) {
+        re2::StringPiece hit;
+        if (!re->Match(text, 0, text.size(), RE2::UNANCHORED, &hit, 1))
+          continue;
+        judge(f, c, how, lowerBound, /*optedIn=*/true); // inventory
+        f.message += "; it sets its protocols itself (" +
+                     std::string(hit.data(), std::min<size_t>(hit.size(), 60)) + ")";
+        break;
+      }
+    }
     f.value = how + (definedHits ? ", " + std::to_string(definedHits) + " implementation symbol(s)"
                                  : std::string())
                   + (importedHits && !embeds ? ", " + std::to_string(importedHits) + " imported symbol(s)"
                                              : std::string());
     found.emplace_back(&c, std::move(f));
   }
+  if ((facts.elf || facts.pe) && result.elfLinks.size() < 100000)
+    result.elfLinks.push_back({chain, facts.needed, facts.runpaths, facts.soname, facts.pe,
+                               facts.ordinalImports, facts.exportsByOrdinal, std::move(uses)});
+
   // A fork that shares its parent's symbols rules the parent out here.
   std::set<std::string> excluded;
   for (const auto &[c, f] : found)
@@ -927,10 +958,12 @@ void BinaryScanner::scanInto(const std::vector<std::string> &chain, llvm::Memory
 // Rule, severity, message, fix and identity of a component finding whose
 // version (possibly empty) is set.
 void BinaryScanner::judge(Finding &f, const Component &c, const std::string &how,
-                          bool lowerBound) const {
+                          bool lowerBound, bool optedIn) const {
   std::string shownVersion = f.version.empty() ? "(version unknown)"
                                                : (lowerBound ? ">= " : "") + f.version;
   ComponentVerdict verdict = judgeComponent(c, f.version, lowerBound, options_.floor);
+  if (optedIn && verdict.ruleId == "binary/component-legacy-default")
+    verdict = {"binary/component-inventory", c.tls12Since, "", false};
   f.ruleId = verdict.ruleId;
   const RuleInfo *rule = kb_.rule(f.ruleId);
   f.severity = rule ? rule->severity : Severity::Note;
@@ -1040,12 +1073,14 @@ void BinaryScanner::resolveLinks(BinaryResult &r) const {
         continue;
       // Imports by ordinal get their names from the DLL's export table; a
       // legacy method among them is the binary twin of the source rule.
+      std::set<std::string> byOrdinal;
       for (const auto &[dll, ordinal] : e.ordinalImports) {
         if (dll != needed)
           continue;
         auto name = lib.exportsByOrdinal.find(ordinal);
         if (name == lib.exportsByOrdinal.end())
           continue;
+        byOrdinal.insert(name->second);
         for (const Compiled &comp : *compiled_)
           for (const Component::LegacySymbol &l : comp.component->legacySymbols)
             if (l.name == name->second && belowFloor(*l.parsed, options_.floor))
@@ -1066,6 +1101,15 @@ void BinaryScanner::resolveLinks(BinaryResult &r) const {
             mine = &r.findings[k];
         if (mine && llvm::StringRef(mine->value).starts_with("embeds"))
           continue; // it has its own copy
+        // A new "links" finding only for a program that uses the component's
+        // link API (by name or by ordinal): an OpenSSL engine that needs
+        // libcrypto is no TLS user.
+        if (!mine && !e.uses.count(c->id)) {
+          const std::vector<std::string> &api = c->linkSymbols.empty() ? c->symbols : c->linkSymbols;
+          if (std::none_of(api.begin(), api.end(),
+                           [&](const std::string &n) { return byOrdinal.count(n) > 0; }))
+            continue;
+        }
         Finding fresh;
         Finding &f = mine ? *mine : fresh;
         f.component = c->name;

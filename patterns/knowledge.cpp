@@ -140,6 +140,9 @@ template <> struct MappingTraits<Component> {
     io.mapOptional("tls13_source", c.tls13Source);
     io.mapOptional("excludes", c.excludes);
     io.mapOptional("tls_from", c.tlsFrom);
+    io.mapOptional("link_symbols", c.linkSymbols);
+    io.mapOptional("requires", c.requires);
+    io.mapOptional("opt_in", c.optIn);
     io.mapRequired("fix", c.fix);
     io.mapOptional("legacy_symbols", c.legacySymbols);
   }
@@ -425,6 +428,13 @@ bool KnowledgeBase::validate(std::string &error) const {
       for (const std::string &id : *ids)
         if (!componentKnown(id) || id == c.id)
           return bad("refers to unknown component " + id);
+    for (const std::vector<std::string> *list : {&c.requires, &c.optIn})
+      for (const std::string &r : *list)
+        if (!RE2(r, RE2::Latin1).ok())
+          return bad("bad regex '" + r + "'");
+    for (const std::string &l : c.linkSymbols)
+      if (std::find(c.symbols.begin(), c.symbols.end(), l) == c.symbols.end())
+        return bad("link symbol " + l + " is not one of its symbols");
     for (const Component::FilePattern &f : c.files) {
       RE2 path(f.path, RE2::Latin1), re(f.regex, RE2::Latin1);
       if (!path.ok())

@@ -174,3 +174,13 @@ TEST(Binaries, ObjectFilesDoNotImport) {
   RunResult linked = runTool({"scan", "--format", "json", FX_IMPORTS_TLSV1});
   EXPECT_NE(linked.out.find("binary/imports-legacy-method"), std::string::npos) << linked.out;
 }
+
+// A program using only libcrypto (no libssl API) is not a TLS user: no
+// "links OpenSSL" finding; one importing SSL_CTX_new is.
+TEST(Binaries, LibcryptoOnlyProgramsAreNotTlsComponents) {
+  RunResult crypto = runTool({"scan", "--format", "json", FX_CRYPTO_ONLY});
+  llvm::json::Value report = parseJson(crypto.out);
+  EXPECT_TRUE(findingsOf(report).empty()) << crypto.out;
+  RunResult tls = runTool({"scan", "--format", "json", FX_IMPORTS_TLS});
+  EXPECT_NE(tls.out.find("links OpenSSL"), std::string::npos) << tls.out;
+}

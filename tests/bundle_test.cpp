@@ -171,13 +171,14 @@ std::string goBinary(const std::string &goVersion, const std::string &deps) {
   std::string mod = "path\texample.com/app\nmod\texample.com/app\t(devel)\t\n" + deps;
   b += static_cast<char>(mod.size() & 0x7f);
   b += mod + std::string(32, '\0');
+  b += "crypto/tls.(*Conn).Handshake"; // a function name in the pclntab
   return b;
 }
-std::string dotnetAssembly(const std::string &target) {
+std::string dotnetAssembly(const std::string &target, const std::string &members = "") {
   std::string moniker = ".NETFramework,Version=v" + target;
   return std::string("MZ\0\0", 4) + std::string(60, '\0') + std::string("\x01\x00", 2) +
          static_cast<char>(moniker.size()) + moniker + std::string("\x01\x00", 2) +
-         std::string(16, '\0');
+         std::string(16, '\0') + members;
 }
 } // namespace
 
@@ -209,6 +210,13 @@ TEST(Bundles, RuntimesAndSdksAreIdentifiedAndSdksNameTheirRuntime) {
             goBinary("go1.17.3", "dep\tgithub.com/aws/aws-sdk-go\tv1.44.0\th1:abc=\n"));
   writeFile(t + "/dotnet/Legacy.exe", dotnetAssembly("4.5"));
   writeFile(t + "/dotnet/Modern.exe", dotnetAssembly("4.7.2"));
+  // A 4.5.1 target that sets ServicePointManager.SecurityProtocol itself.
+  writeFile(t + "/dotnet/OptIn.exe",
+            dotnetAssembly("4.5.1", std::string("get_SecurityProtocol\0set_SecurityProtocol\0", 42)));
+  // A Go program without crypto/tls: no TLS to judge.
+  std::string noTls = goBinary("go1.17.3", "");
+  noTls.resize(noTls.size() - std::string("crypto/tls.(*Conn).Handshake").size());
+  writeFile(t + "/bin/hasher", noTls);
   sh("cd " + shellQuote(t) + "/jar && zip -qr ../aws-java-sdk-core.jar com && cd .. && rm -r jar "
      "&& tar -czf ../bundle.tgz .");
 
@@ -251,7 +259,11 @@ TEST(Bundles, RuntimesAndSdksAreIdentifiedAndSdksNameTheirRuntime) {
          "bundle.tgz!./dotnet/Legacy.exe");
   expect(".NET Framework (assembly target) 4.7.2", "binary/component-inventory",
          "bundle.tgz!./dotnet/Modern.exe");
-  EXPECT_EQ(byComponent.size(), 7u) << "nothing from the near-misses\n" << r.out;
+  std::string optIn = expect(".NET Framework (assembly target) 4.5.1", "binary/component-inventory",
+                             "bundle.tgz!./dotnet/OptIn.exe");
+  EXPECT_NE(optIn.find("sets its protocols itself (set_SecurityProtocol)"), std::string::npos)
+      << optIn;
+  EXPECT_EQ(byComponent.size(), 8u) << "nothing from the near-misses\n" << r.out;
 
   // The SBOM: runtimes are frameworks, SDKs libraries; Java 7's TLS 1.2 is
   // "not-default".

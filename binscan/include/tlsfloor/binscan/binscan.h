@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/BinaryFormat/Magic.h"
@@ -41,6 +42,7 @@ struct BinaryResult {
     bool pe = false;
     std::vector<std::pair<std::string, uint16_t>> ordinalImports; // PE: (dll, ordinal)
     std::map<uint32_t, std::string> exportsByOrdinal;             // PE: its export table
+    std::set<std::string> uses; // ids of components whose link API it imports by name
   };
   std::vector<ElfLinks> elfLinks;
 };
@@ -84,7 +86,7 @@ private:
   void nameDeciders(BinaryResult &result) const;
   void resolveLinks(BinaryResult &result) const;
   void judge(Finding &f, const patterns::Component &c, const std::string &how,
-             bool lowerBound) const;
+             bool lowerBound, bool optedIn = false) const;
   Finding legacyImport(const std::vector<std::string> &chain, const patterns::Component &c,
                        const patterns::Component::LegacySymbol &l, const std::string &how) const;
   struct Compiled;

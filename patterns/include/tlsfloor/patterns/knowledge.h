@@ -146,6 +146,17 @@ struct Component {
     std::string regex;
   };
   std::vector<FilePattern> files;
+  // Imports of these (a subset of `symbols`) make a program "link" the
+  // component; empty: any of `symbols`. OpenSSL: the libssl API, so a
+  // program using only libcrypto is not a TLS user.
+  std::vector<std::string> linkSymbols;
+  // RE2 regexes that must all occur in a file for the component to count
+  // there (a Go program without crypto/tls has no TLS to judge).
+  std::vector<std::string> requires;
+  // RE2 regexes any of which shows the program choosing its protocols
+  // itself (.NET: set_SecurityProtocol): a legacy-default verdict then
+  // becomes inventory, and the finding says so.
+  std::vector<std::string> optIn;
   std::string fix;
   // Functions that select one legacy protocol (TLSv1_method): a binary that
   // imports one gets a finding of its own, the twin of the source rule.
