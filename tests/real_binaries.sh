@@ -68,6 +68,7 @@ want curl4 libcurl4 'libcurl4(t64)?'
 want openssl libssl 'libssl3(t64)?'
 want gnutlsbin gnutls-bin 'gnutls-bin'
 want curltool curl 'curl'
+want gnutlsssl libgnutls-openssl 'libgnutls-openssl[0-9]+(t64)?'
 # Runtimes and AWS SDKs (issue #7).
 want jdk openjdk 'openjdk-17-jre-headless'
 want python libpython3 'libpython3\.[0-9]+(t64)?'
@@ -215,6 +216,10 @@ check "$P: gnutls-cli links GnuTLS, does not embed it" \
 P=${PKG[curltool]}
 check "$P: /usr/bin/curl links libcurl, does not embed it" \
   finding "$P" '/usr/bin/curl$' libcurl links ""
+# GnuTLS's OpenSSL compatibility layer exports SSL_* names but is GnuTLS.
+P=${PKG[gnutlsssl]}
+check "$P: links GnuTLS" finding "$P" '/libgnutls-openssl\.so\.' GnuTLS links 're:>=3\..*'
+check "$P: not reported as OpenSSL" no_component "$P" OpenSSL
 P=${PKG[jdk]}
 V=$(upstream "$P")
 check "$P: the release file ships Java ${V%%+*}" \
@@ -252,7 +257,7 @@ check "$P: ships the AWS CLI $(upstream "$P")" \
   finding "$P" '/awscli/__init__\.py$' "AWS CLI" ships "$(upstream "$P")"
 
 for key in gnutls nss mbedcrypto mbedtls wolfssl boringssl curlgnutls curl4 openssl gnutlsbin curltool \
-    jdk python node goprog gosdk dotnet botocore awscli; do
+    gnutlsssl jdk python node goprog gosdk dotnet botocore awscli; do
   check "${PKG[$key]}: the .deb bundle gives the same findings as its files" same_as_deb "${PKG[$key]}"
 done
 
