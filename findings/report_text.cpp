@@ -63,7 +63,10 @@ std::string escapeControl(const std::string &raw) {
       out += "\\t";
       break;
     default:
-      out += "\\x" + llvm::utohexstr(c, true, 2);
+      // Always two digits: "\x00" then a literal '0' must not read "\x000".
+      out += "\\x";
+      out += "0123456789abcdef"[(static_cast<unsigned char>(c) >> 4) & 15];
+      out += "0123456789abcdef"[static_cast<unsigned char>(c) & 15];
     }
   }
   return out;

@@ -145,3 +145,10 @@ TEST(SarifReport, RealScanIsValidAndDeterministic) {
   const llvm::json::Object &run = *(*v.getAsObject()->getArray("runs"))[0].getAsObject();
   EXPECT_GE(run.getArray("results")->size(), 20u);
 }
+
+// Control bytes are shown as two hex digits, always.
+TEST(TextReport, ControlBytesAreTwoHexDigits) {
+  EXPECT_EQ(tlsfloor::escapeControl(std::string("\0", 1)), "\\x00");
+  EXPECT_EQ(tlsfloor::escapeControl(std::string("a\x01" "b\x1b[2J\x7f", 8)), "a\\x01b\\x1b[2J\\x7f");
+  EXPECT_EQ(tlsfloor::escapeControl("line\nnext"), "line\\nnext");
+}
