@@ -145,10 +145,36 @@ llvm::Expected<llvm::StringRef> machoName(const llvm::object::MachOObjectFile &m
   return rest.take_front(end);
 }
 
+// A COFF symbol's name, bounded by the string table: LLVM's reader runs
+// strlen() past the table's end for a long name without a NUL (found by
+// fuzz/fuzz_object, as for Mach-O). Short names (8 bytes, inline) are read
+// by LLVM with a bound.
+llvm::Expected<llvm::StringRef> coffName(const llvm::object::COFFObjectFile &coff,
+                                         const llvm::object::SymbolRef &sym) {
+  llvm::object::COFFSymbolRef s = coff.getCOFFSymbol(sym);
+  const llvm::object::StringTableOffset &off = s.getStringTableOffset();
+  if (off.Zeroes != 0)
+    return coff.getSymbolName(s);
+  uint64_t start = uint64_t(coff.getPointerToSymbolTable()) +
+                   uint64_t(coff.getNumberOfSymbols()) * coff.getSymbolTableEntrySize();
+  llvm::StringRef file = coff.getData();
+  uint64_t size = coff.getStringTableSize();
+  if (start > file.size() || size > file.size() - start || off.Offset >= size)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), "bad string index");
+  llvm::StringRef rest = file.substr(start, size).drop_front(off.Offset);
+  size_t end = rest.find('\0');
+  if (end == llvm::StringRef::npos)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), "unterminated name");
+  return rest.take_front(end);
+}
+
 bool addSymbol(const llvm::object::SymbolRef &sym, const llvm::object::ObjectFile &obj,
                SymbolFacts &facts) {
   const auto *macho = llvm::dyn_cast<llvm::object::MachOObjectFile>(&obj);
-  llvm::Expected<llvm::StringRef> name = macho ? machoName(*macho, sym) : sym.getName();
+  const auto *coffObj = llvm::dyn_cast<llvm::object::COFFObjectFile>(&obj);
+  llvm::Expected<llvm::StringRef> name = macho     ? machoName(*macho, sym)
+                                         : coffObj ? coffName(*coffObj, sym)
+                                                   : sym.getName();
   if (!name) {
     llvm::consumeError(name.takeError());
     return false;
@@ -250,74 +276,66 @@ std::string readVersionNodes(const llvm::object::ELFFile<ELFT> &elf, SymbolFacts
 
 std::string readElfVersionNodes(const llvm::object::ELFObjectFileBase &obj, SymbolFacts &facts);
 
-// DT_NEEDED, DT_RPATH/DT_RUNPATH and DT_SONAME, with strings from DT_STRTAB
-// bounded by the file and DT_STRSZ (no section headers needed).
+// DT_NEEDED, DT_RPATH/DT_RUNPATH and DT_SONAME, from the SHT_DYNAMIC
+// section and the string table it links to, both bounded by their section
+// contents (LLVM's dynamicEntries() crashed on a forged program header:
+// found by fuzz/fuzz_object). Files without section headers say nothing.
 template <class ELFT>
 void readDynamic(const llvm::object::ELFFile<ELFT> &elf, SymbolFacts &facts) {
-  auto dyn = elf.dynamicEntries();
-  if (!dyn) {
-    llvm::consumeError(dyn.takeError());
+  using namespace llvm::support;
+  constexpr llvm::endianness E = ELFT::Endianness;
+  constexpr size_t W = ELFT::Is64Bits ? 8 : 4;
+  auto sections = elf.sections();
+  if (!sections) {
+    llvm::consumeError(sections.takeError());
     return;
   }
-  uint64_t strtab = 0, strsz = 0;
-  std::vector<uint64_t> needed, run;
-  std::optional<uint64_t> soname;
-  size_t count = 0;
-  for (const auto &d : *dyn) {
-    if (++count > 4096)
-      break;
-    switch (d.getTag()) {
-    case llvm::ELF::DT_NEEDED:
-      needed.push_back(d.getVal());
-      break;
-    case llvm::ELF::DT_RPATH:
-    case llvm::ELF::DT_RUNPATH:
-      run.push_back(d.getVal());
-      break;
-    case llvm::ELF::DT_SONAME:
-      soname = d.getVal();
-      break;
-    case llvm::ELF::DT_STRTAB:
-      strtab = d.getPtr();
-      break;
-    case llvm::ELF::DT_STRSZ:
-      strsz = d.getVal();
-      break;
-    default:
-      break;
+  for (const auto &sec : *sections) {
+    if (sec.sh_type != llvm::ELF::SHT_DYNAMIC)
+      continue;
+    auto contents = elf.getSectionContents(sec);
+    auto strSec = elf.getSection(sec.sh_link);
+    if (!contents || !strSec) {
+      if (!contents)
+        llvm::consumeError(contents.takeError());
+      if (!strSec)
+        llvm::consumeError(strSec.takeError());
+      return;
     }
-  }
-  if (!strtab)
+    auto strtab = elf.getStringTable(**strSec);
+    if (!strtab) {
+      llvm::consumeError(strtab.takeError());
+      return;
+    }
+    auto at = [&](uint64_t off) -> std::string {
+      if (off >= strtab->size())
+        return {};
+      return strtab->drop_front(off).split('\0').first.take_front(4096).str();
+    };
+    llvm::ArrayRef<uint8_t> d = *contents;
+    auto word = [&](size_t off) -> uint64_t {
+      return W == 8 ? endian::read<uint64_t, E>(d.data() + off)
+                    : endian::read<uint32_t, E>(d.data() + off);
+    };
+    for (size_t off = 0; off + 2 * W <= d.size() && off / (2 * W) < 4096; off += 2 * W) {
+      uint64_t tag = word(off), val = word(off + W);
+      if (tag == llvm::ELF::DT_NULL)
+        break;
+      if (tag == llvm::ELF::DT_NEEDED) {
+        if (std::string v = at(val); !v.empty())
+          facts.needed.push_back(std::move(v));
+      } else if (tag == llvm::ELF::DT_RPATH || tag == llvm::ELF::DT_RUNPATH) {
+        std::string list = at(val);
+        llvm::SmallVector<llvm::StringRef, 4> dirs;
+        llvm::StringRef(list).split(dirs, ':', -1, false);
+        for (llvm::StringRef dir : dirs)
+          facts.runpaths.push_back(dir.str());
+      } else if (tag == llvm::ELF::DT_SONAME) {
+        facts.soname = at(val);
+      }
+    }
     return;
-  auto mapped = elf.toMappedAddr(strtab, [](const llvm::Twine &) { return llvm::Error::success(); });
-  if (!mapped) {
-    llvm::consumeError(mapped.takeError());
-    return;
   }
-  const uint8_t *start = elf.base();
-  if (*mapped < start || *mapped >= start + elf.getBufSize())
-    return;
-  uint64_t avail = static_cast<uint64_t>(start + elf.getBufSize() - *mapped);
-  if (strsz && strsz < avail)
-    avail = strsz;
-  llvm::StringRef table(reinterpret_cast<const char *>(*mapped), avail);
-  auto at = [&](uint64_t off) -> std::string {
-    if (off >= table.size())
-      return {};
-    return table.drop_front(off).split('\0').first.take_front(4096).str();
-  };
-  for (uint64_t n : needed)
-    if (std::string v = at(n); !v.empty())
-      facts.needed.push_back(std::move(v));
-  for (uint64_t r : run) {
-    std::string list = at(r);
-    llvm::SmallVector<llvm::StringRef, 4> dirs;
-    llvm::StringRef(list).split(dirs, ':', -1, false);
-    for (llvm::StringRef d : dirs)
-      facts.runpaths.push_back(d.str());
-  }
-  if (soname)
-    facts.soname = at(*soname);
 }
 
 std::string readElfVersions(const llvm::object::ELFObjectFileBase &obj, SymbolFacts &facts) {
@@ -347,58 +365,108 @@ std::string readElfVersionNodes(const llvm::object::ELFObjectFileBase &obj, Symb
   return {};
 }
 
-// PE import and export tables: what a linked Windows binary needs and offers.
+// PE import and export tables: what a linked Windows binary needs and
+// offers. Walked here with every read bounded by the section that holds it:
+// LLVM's import walker dereferenced a null table for a bad RVA and reads
+// names and entry lists with strlen / until a zero entry, past the section
+// (found by fuzz/fuzz_object).
+namespace pe {
+
+// The bytes from `rva` to the end of the raw data of the section holding it.
+llvm::ArrayRef<uint8_t> at(const llvm::object::COFFObjectFile &coff, uint32_t rva) {
+  for (const llvm::object::SectionRef &sref : coff.sections()) {
+    const llvm::object::coff_section *sec = coff.getCOFFSection(sref);
+    llvm::ArrayRef<uint8_t> raw;
+    if (llvm::Error e = coff.getSectionContents(sec, raw)) {
+      llvm::consumeError(std::move(e));
+      continue;
+    }
+    uint64_t va = sec->VirtualAddress;
+    if (rva >= va && rva - va < raw.size())
+      return raw.drop_front(rva - va);
+  }
+  return {};
+}
+
+std::string cstr(const llvm::object::COFFObjectFile &coff, uint32_t rva) {
+  llvm::ArrayRef<uint8_t> b = at(coff, rva);
+  llvm::StringRef text(reinterpret_cast<const char *>(b.data()), std::min<size_t>(b.size(), 4096));
+  return text.split('\0').first.str();
+}
+
+uint64_t read(llvm::ArrayRef<uint8_t> b, size_t off, unsigned width) {
+  if (off + width > b.size())
+    return 0;
+  uint64_t v = 0;
+  for (unsigned i = 0; i < width; ++i)
+    v |= uint64_t(b[off + i]) << (8 * i);
+  return v;
+}
+
+} // namespace pe
+
 std::string readCoffTables(const llvm::object::COFFObjectFile &coff, SymbolFacts &facts) {
   std::string problem;
   facts.pe = true;
-  for (const llvm::object::ImportDirectoryEntryRef &dir : coff.import_directories()) {
-    llvm::StringRef dll;
-    if (llvm::Error e = dir.getName(dll))
-      llvm::consumeError(std::move(e));
-    else if (!dll.empty() && facts.needed.size() < 4096)
-      facts.needed.push_back(dll.lower()); // Windows names are case-insensitive
-    for (const llvm::object::ImportedSymbolRef &sym : dir.imported_symbols()) {
-      // By ordinal (MSVC builds of OpenSSL 1.0.x link ssleay32.dll this
-      // way): the name is in the exporting DLL's table, looked up when that
-      // DLL ships beside the program (resolveLinks).
-      bool byOrdinal = false;
-      if (llvm::Error e = sym.isOrdinal(byOrdinal)) {
-        llvm::consumeError(std::move(e));
-        problem = "malformed PE import table";
+  const bool wide = coff.is64();
+  const unsigned entry = wide ? 8 : 4;
+  const uint64_t byOrdinalFlag = wide ? (1ull << 63) : (1ull << 31);
+  // Import directory: 20-byte entries (lookup table RVA at 0, name RVA at
+  // 12, address table RVA at 16), ended by a zero entry.
+  if (const llvm::object::data_directory *dir = coff.getDataDirectory(llvm::COFF::IMPORT_TABLE);
+      dir && dir->RelativeVirtualAddress) {
+    llvm::ArrayRef<uint8_t> table = pe::at(coff, dir->RelativeVirtualAddress);
+    for (size_t d = 0; d + 20 <= table.size() && d / 20 < 4096; d += 20) {
+      uint32_t lookup = pe::read(table, d, 4), name = pe::read(table, d + 12, 4),
+               address = pe::read(table, d + 16, 4);
+      if (!lookup && !name && !address)
         break;
-      }
-      if (byOrdinal) {
-        uint16_t ordinal = 0;
-        if (llvm::Error e = sym.getOrdinal(ordinal))
-          llvm::consumeError(std::move(e));
-        else if (!dll.empty() && facts.ordinalImports.size() < 65536)
-          facts.ordinalImports.emplace_back(dll.lower(), ordinal);
+      std::string dll = llvm::StringRef(pe::cstr(coff, name)).lower();
+      if (!dll.empty() && facts.needed.size() < 4096)
+        facts.needed.push_back(dll); // Windows names are case-insensitive
+      llvm::ArrayRef<uint8_t> thunks = pe::at(coff, lookup ? lookup : address);
+      if (thunks.empty()) {
+        problem = "malformed PE import table";
         continue;
       }
-      llvm::StringRef name;
-      if (llvm::Error e = sym.getSymbolName(name)) {
-        llvm::consumeError(std::move(e));
-        problem = "malformed PE import table";
-        break;
+      for (size_t t = 0; t + entry <= thunks.size() && t / entry < 65536; t += entry) {
+        uint64_t v = pe::read(thunks, t, entry);
+        if (!v)
+          break;
+        if (v & byOrdinalFlag) {
+          // By ordinal (MSVC builds of OpenSSL 1.0.x consumers link
+          // ssleay32.dll this way): the name is in the exporting DLL's
+          // table, looked up when that DLL ships beside the program.
+          if (!dll.empty() && facts.ordinalImports.size() < 65536)
+            facts.ordinalImports.emplace_back(dll, static_cast<uint16_t>(v & 0xffff));
+          continue;
+        }
+        std::string sym = pe::cstr(coff, static_cast<uint32_t>(v & 0x7fffffff) + 2); // after the hint
+        if (!sym.empty())
+          facts.undefined.insert(std::move(sym));
       }
-      if (!name.empty())
-        facts.undefined.insert(name.str());
     }
   }
-  for (const llvm::object::ExportDirectoryEntryRef &exp : coff.export_directories()) {
-    llvm::StringRef name;
-    if (llvm::Error e = exp.getSymbolName(name)) {
-      llvm::consumeError(std::move(e));
+  // Export directory: names (NumberOfNamePointers at 24, name pointer RVA
+  // at 32) with their ordinal indices (ordinal table RVA at 36, base at 16).
+  if (const llvm::object::data_directory *dir = coff.getDataDirectory(llvm::COFF::EXPORT_TABLE);
+      dir && dir->RelativeVirtualAddress) {
+    llvm::ArrayRef<uint8_t> header = pe::at(coff, dir->RelativeVirtualAddress);
+    if (header.size() < 40) {
       problem = "malformed PE export table";
-      break;
+    } else {
+      uint32_t base = pe::read(header, 16, 4), count = pe::read(header, 24, 4);
+      llvm::ArrayRef<uint8_t> names = pe::at(coff, pe::read(header, 32, 4));
+      llvm::ArrayRef<uint8_t> ordinals = pe::at(coff, pe::read(header, 36, 4));
+      for (uint32_t i = 0; i < count && i < 65536 && (i + 1) * 4 <= names.size(); ++i) {
+        std::string sym = pe::cstr(coff, pe::read(names, i * 4, 4));
+        if (sym.empty())
+          continue;
+        if ((i + 1) * 2 <= ordinals.size())
+          facts.exportsByOrdinal.emplace(base + pe::read(ordinals, i * 2, 2), sym);
+        facts.defined.insert(std::move(sym));
+      }
     }
-    uint32_t ordinal = 0;
-    if (llvm::Error e = exp.getOrdinal(ordinal))
-      llvm::consumeError(std::move(e));
-    else if (!name.empty() && facts.exportsByOrdinal.size() < 65536)
-      facts.exportsByOrdinal.emplace(ordinal, name.str());
-    if (!name.empty())
-      facts.defined.insert(name.str());
   }
   return problem;
 }
@@ -616,6 +684,14 @@ bool openStaticLibrary(const std::vector<std::string> &chain, llvm::MemoryBuffer
       if (!bytes)
         llvm::consumeError(bytes.takeError());
       problem(chain, "malformed archive member #" + std::to_string(members) + "; skipped");
+      continue;
+    }
+    // LLVM's reader can hand out a member that runs past the archive's end
+    // (found by fuzz/fuzz_object): such a member is not read.
+    llvm::StringRef whole = data.getBuffer(), part = bytes->getBuffer();
+    if (part.data() < whole.data() || part.data() + part.size() > whole.data() + whole.size()) {
+      problem(chain, "archive member #" + std::to_string(members) +
+                         " extends past the end of the archive; skipped");
       continue;
     }
     std::vector<std::string> nested = chain;
@@ -1058,7 +1134,8 @@ void BinaryScanner::resolveLinks(BinaryResult &r) const {
       if (chosen < 0) {
         std::vector<size_t> inLib;
         for (size_t c : it->second) {
-          llvm::StringRef p = memberPath(r.elfLinks[c].chain.back());
+          std::string owned = memberPath(r.elfLinks[c].chain.back());
+          llvm::StringRef p(owned);
           if (p.starts_with("lib") || p.contains("/lib/") || p.contains("/lib64/") ||
               p.contains("/lib32/"))
             inLib.push_back(c);
