@@ -7,6 +7,7 @@
 
 #include <cstring>
 #include <map>
+#include <optional>
 #include <memory>
 #include <set>
 
@@ -206,6 +207,38 @@ bool addSymbols(const Range &symbols, const llvm::object::ObjectFile &obj, Symbo
   return true;
 }
 
+// An ELF section's bytes and the string table its sh_link names (version
+// nodes, the dynamic section), and a bounded reader of one string there.
+template <class ELFT> struct LinkedStrings {
+  llvm::ArrayRef<uint8_t> data;
+  llvm::StringRef strings;
+  std::string at(uint64_t off) const {
+    if (off >= strings.size())
+      return {};
+    return strings.drop_front(off).split('\0').first.take_front(4096).str();
+  }
+};
+
+template <class ELFT>
+std::optional<LinkedStrings<ELFT>> withStrings(const llvm::object::ELFFile<ELFT> &elf,
+                                               const typename ELFT::Shdr &sec) {
+  auto contents = elf.getSectionContents(sec);
+  auto strSec = elf.getSection(sec.sh_link);
+  if (!contents || !strSec) {
+    if (!contents)
+      llvm::consumeError(contents.takeError());
+    if (!strSec)
+      llvm::consumeError(strSec.takeError());
+    return std::nullopt;
+  }
+  auto strtab = elf.getStringTable(**strSec);
+  if (!strtab) {
+    llvm::consumeError(strtab.takeError());
+    return std::nullopt;
+  }
+  return LinkedStrings<ELFT>{*contents, *strtab};
+}
+
 // ELF version definitions (SHT_GNU_verdef) and needs (SHT_GNU_verneed), walked
 // here with every count bounded by the section's size: LLVM's walker trusts
 // sh_info, and 0xffffffff made it loop on one entry until memory ran out.
@@ -223,30 +256,15 @@ std::string readVersionNodes(const llvm::object::ELFFile<ELFT> &elf, SymbolFacts
     bool isDef = sec.sh_type == llvm::ELF::SHT_GNU_verdef;
     if (!isDef && sec.sh_type != llvm::ELF::SHT_GNU_verneed)
       continue;
-    auto contents = elf.getSectionContents(sec);
-    auto strSec = elf.getSection(sec.sh_link);
-    if (!contents || !strSec) {
-      if (!contents)
-        llvm::consumeError(contents.takeError());
-      if (!strSec)
-        llvm::consumeError(strSec.takeError());
+    auto linked = withStrings(elf, sec);
+    if (!linked) {
       problem = "malformed ELF symbol versions";
       continue;
     }
-    auto strtab = elf.getStringTable(**strSec);
-    if (!strtab) {
-      llvm::consumeError(strtab.takeError());
-      problem = "malformed ELF symbol versions";
-      continue;
-    }
-    llvm::ArrayRef<uint8_t> data = *contents;
+    llvm::ArrayRef<uint8_t> data = linked->data;
     auto u16 = [&](uint64_t off) { return endian::read<uint16_t, E>(data.data() + off); };
     auto u32 = [&](uint64_t off) { return endian::read<uint32_t, E>(data.data() + off); };
-    auto name = [&](uint32_t off) -> std::string {
-      if (off >= strtab->size())
-        return {};
-      return strtab->drop_front(off).split('\0').first.str();
-    };
+    auto name = [&](uint32_t off) { return linked->at(off); };
     // Verdef: 20 bytes (next at 16, aux at 12, count at 6); verdaux: 8 bytes
     // (name at 0). Verneed: 16 bytes (next at 12, aux at 8, count at 2);
     // vernaux: 16 bytes (name at 8, next at 12).
@@ -293,26 +311,11 @@ void readDynamic(const llvm::object::ELFFile<ELFT> &elf, SymbolFacts &facts) {
   for (const auto &sec : *sections) {
     if (sec.sh_type != llvm::ELF::SHT_DYNAMIC)
       continue;
-    auto contents = elf.getSectionContents(sec);
-    auto strSec = elf.getSection(sec.sh_link);
-    if (!contents || !strSec) {
-      if (!contents)
-        llvm::consumeError(contents.takeError());
-      if (!strSec)
-        llvm::consumeError(strSec.takeError());
+    auto linked = withStrings(elf, sec);
+    if (!linked)
       return;
-    }
-    auto strtab = elf.getStringTable(**strSec);
-    if (!strtab) {
-      llvm::consumeError(strtab.takeError());
-      return;
-    }
-    auto at = [&](uint64_t off) -> std::string {
-      if (off >= strtab->size())
-        return {};
-      return strtab->drop_front(off).split('\0').first.take_front(4096).str();
-    };
-    llvm::ArrayRef<uint8_t> d = *contents;
+    auto at = [&](uint64_t off) { return linked->at(off); };
+    llvm::ArrayRef<uint8_t> d = linked->data;
     auto word = [&](size_t off) -> uint64_t {
       return W == 8 ? endian::read<uint64_t, E>(d.data() + off)
                     : endian::read<uint32_t, E>(d.data() + off);
