@@ -14,6 +14,7 @@
 #include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
 #include "tlsfloor/driver/scan.h"
+#include "tlsfloor/findings/baseline.h"
 #include "tlsfloor/findings/report.h"
 #include "tlsfloor/patterns/knowledge.h"
 
@@ -125,6 +126,7 @@ int main(int argc, char **argv) {
   std::vector<std::string> paths;
   std::string compileDir, format = "text", output, minTls = "1.2", failOn = "warning";
   std::vector<std::string> packs, removeArgs, queryDrivers;
+  std::string baseline;
   unsigned jobs = 0, timeout = 120;
   uint64_t memoryMiB = 4096;
   bool verbose = false, noSystemHeaders = false;
@@ -155,6 +157,9 @@ int main(int argc, char **argv) {
                    "Drop this compile-database argument too (a trailing * matches a prefix); "
                    "repeatable")
       ->allow_extra_args(false);
+  scan->add_option("--baseline", baseline,
+                   "A previous JSON or SARIF report of tlsfloor: its findings (by fingerprint) are "
+                   "accepted and not reported again, so CI fails only on new ones");
   scan->add_option("--query-driver", queryDrivers,
                    "Run compilers matching this glob (e.g. '/opt/*/bin/*-gcc') to ask for their "
                    "include directories and target; repeatable. Opt-in: this executes them")
@@ -209,9 +214,17 @@ int main(int argc, char **argv) {
     options.noSystemHeaders = noSystemHeaders;
     options.removeArgs = removeArgs;
     options.queryDrivers = queryDrivers;
+    std::set<std::string> accepted;
+    if (!baseline.empty()) {
+      std::string problem = loadBaseline(baseline, accepted);
+      if (!problem.empty())
+        return fail(problem);
+    }
     report = driver::runScan(options, error);
     if (!error.empty())
       return fail(error);
+    if (!baseline.empty())
+      applyBaseline(report, accepted);
 
     ReportContext ctx;
     ctx.rules = &kb.rules();

@@ -65,6 +65,7 @@ void writeJson(const ScanReport &report, const ReportContext &ctx, llvm::raw_ost
       j.attribute("binaryFiles", static_cast<int64_t>(report.stats.binaryFiles));
       j.attribute("skippedFiles", static_cast<int64_t>(report.stats.skippedFiles));
       j.attribute("suppressedFindings", static_cast<int64_t>(report.stats.suppressedFindings));
+      j.attribute("baselineFindings", static_cast<int64_t>(report.stats.baselineFindings));
     });
   });
   os << '\n';

@@ -107,6 +107,8 @@ void writeText(const ScanReport &report, const ReportContext &ctx, llvm::raw_ost
      << report.stats.binaryFiles << " binary file(s); floor " << protocolName(ctx.floor);
   if (report.stats.suppressedFindings)
     os << "; " << report.stats.suppressedFindings << " suppressed";
+  if (report.stats.baselineFindings)
+    os << "; " << report.stats.baselineFindings << " in the baseline";
   if (incomplete)
     os << "; " << incomplete << " input(s) could not be fully scanned";
   os << '\n';

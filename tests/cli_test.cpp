@@ -169,3 +169,38 @@ TEST(Cli, UnresolvedSinksAreListedInJsonAndSarif) {
   RunResult clean = runTool({"scan", "--format", "sarif", "fixed.c"}, repo.path);
   EXPECT_EQ(clean.out.find("unresolvedSinks"), std::string::npos) << clean.out;
 }
+
+// A CI job fails only on new findings: a previous JSON or SARIF report given
+// with --baseline accepts its findings (by fingerprint, which survives lines
+// moving); a new legacy call is still reported; a bad baseline is an error.
+TEST(Cli, BaselineAcceptsKnownFindingsAndReportsNewOnes) {
+  TempDir repo;
+  const std::string head = "#include <openssl/ssl.h>\n";
+  const std::string known = "void a(SSL_CTX *c) { SSL_CTX_set_min_proto_version(c, TLS1_VERSION); }\n";
+  writeFile(repo.file("net.c"), head + known);
+  for (const char *format : {"json", "sarif"}) {
+    std::string base = std::string("base.") + format;
+    RunResult first = runTool({"scan", "--format", format, "-o", base, "net.c"}, repo.path);
+    ASSERT_EQ(first.exitCode, 1) << first.err;
+    // Unrelated lines move the known call down: still accepted.
+    writeFile(repo.file("net.c"), head + "/* moved */\n\n" + known);
+    RunResult same = runTool({"scan", "--format", "json", "--baseline", base, "net.c"}, repo.path);
+    EXPECT_EQ(same.exitCode, 0) << format << "\n" << same.out;
+    llvm::json::Value sameDoc = parseJson(same.out);
+    EXPECT_TRUE(findingsOf(sameDoc).empty()) << same.out;
+    EXPECT_EQ(sameDoc.getAsObject()->getObject("stats")->getInteger("baselineFindings"), 1) << same.out;
+    // A new legacy call is reported.
+    writeFile(repo.file("net.c"), head + known +
+                                      "void b(SSL_CTX *c) { SSL_CTX_set_max_proto_version(c, TLS1_1_VERSION); }\n");
+    RunResult added = runTool({"scan", "--format", "json", "--baseline", base, "net.c"}, repo.path);
+    EXPECT_EQ(added.exitCode, 1) << format << "\n" << added.out;
+    llvm::json::Value addedDoc = parseJson(added.out);
+    ASSERT_EQ(findingsOf(addedDoc).size(), 1u) << added.out;
+    EXPECT_EQ(str(*findingsOf(addedDoc)[0].getAsObject(), "ruleId"), "openssl/max-below-floor");
+    writeFile(repo.file("net.c"), head + known);
+  }
+  writeFile(repo.file("bad.json"), "not json");
+  RunResult bad = runTool({"scan", "--baseline", "bad.json", "net.c"}, repo.path);
+  EXPECT_EQ(bad.exitCode, 2) << bad.out << bad.err;
+  EXPECT_NE(bad.err.find("baseline"), std::string::npos) << bad.err;
+}

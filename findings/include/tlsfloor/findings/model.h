@@ -72,6 +72,7 @@ struct ScanStats {
   unsigned binaryFiles = 0;
   unsigned skippedFiles = 0;
   unsigned suppressedFindings = 0; // silenced by tlsfloor-ignore comments
+  unsigned baselineFindings = 0;   // accepted by --baseline (found before)
 };
 
 struct ScanReport {
