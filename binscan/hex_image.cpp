@@ -23,6 +23,14 @@ bool hexBytes(llvm::StringRef digits, std::string &out) {
 
 enum class Kind { None, IntelHex, SRecord };
 
+// The record's bytes summed modulo 256 (both formats' checksums are on it).
+uint8_t byteSum(const std::string &bytes) {
+  uint8_t sum = 0;
+  for (char c : bytes)
+    sum = static_cast<uint8_t>(sum + static_cast<uint8_t>(c));
+  return sum;
+}
+
 // Checks one record; on success appends its data bytes to `data` (if set).
 bool record(llvm::StringRef line, Kind kind, std::string *data, bool &end) {
   std::string b;
@@ -34,10 +42,7 @@ bool record(llvm::StringRef line, Kind kind, std::string *data, bool &end) {
     size_t len = static_cast<uint8_t>(b[0]);
     if (b.size() != len + 5)
       return false;
-    uint8_t sum = 0;
-    for (char c : b)
-      sum = static_cast<uint8_t>(sum + static_cast<uint8_t>(c));
-    if (sum != 0)
+    if (byteSum(b) != 0)
       return false;
     uint8_t type = static_cast<uint8_t>(b[3]);
     if (type > 5)
@@ -56,10 +61,7 @@ bool record(llvm::StringRef line, Kind kind, std::string *data, bool &end) {
   size_t count = static_cast<uint8_t>(b[0]);
   if (b.size() != count + 1)
     return false;
-  uint8_t sum = 0;
-  for (char c : b)
-    sum = static_cast<uint8_t>(sum + static_cast<uint8_t>(c));
-  if (sum != 0xff)
+  if (byteSum(b) != 0xff)
     return false;
   size_t addr = type == '1' ? 2 : type == '2' ? 3 : type == '3' ? 4 : 0;
   if (addr && data) {
