@@ -1027,25 +1027,130 @@ public:
     // Lines of preprocessor directives (with their continuations): a sink
     // named inside a macro body is found where the macro is used.
     std::set<unsigned> directiveLines;
+    std::map<unsigned, unsigned> directiveStart; // line -> first line of its directive
     {
       llvm::StringRef rest(main.contents);
       bool continued = false;
+      unsigned start = 0;
       for (unsigned line = 1; !rest.empty(); ++line) {
         auto [l, tail] = rest.split('\n');
         rest = tail;
         bool directive = continued || l.ltrim().starts_with("#");
-        if (directive)
+        if (directive && !continued)
+          start = line;
+        if (directive) {
           directiveLines.insert(line);
+          directiveStart[line] = start;
+        }
         continued = directive && l.rtrim().ends_with("\\");
       }
+    }
+    // The arguments of the call whose "(" is at `open` in `t`, each as its
+    // tokens; nullopt when the call is not closed.
+    auto argumentsAt = [](const std::vector<std::string> &t, size_t open)
+        -> std::optional<std::vector<std::vector<std::string>>> {
+      std::vector<std::vector<std::string>> args;
+      std::vector<std::string> current;
+      int depth = 0;
+      for (size_t j = open; j < t.size(); ++j) {
+        const std::string &tok = t[j];
+        if (tok == "(" || tok == "[" || tok == "{") {
+          if (depth++ == 0)
+            continue;
+        } else if (tok == ")" || tok == "]" || tok == "}") {
+          if (--depth == 0) {
+            args.push_back(std::move(current));
+            return args;
+          }
+        } else if (tok == "," && depth == 1) {
+          args.push_back(std::move(current));
+          current.clear();
+          continue;
+        }
+        current.push_back(tok);
+      }
+      return std::nullopt;
+    };
+    auto joined = [](const std::vector<std::string> &t) {
+      std::string s;
+      for (const std::string &tok : t)
+        s += (s.empty() ? "" : " ") + tok;
+      return s;
+    };
+    // A sink call at `i` of the token text `t` (kinds may be empty: a macro
+    // body after substitution, where a previous identifier is checked by
+    // spelling).
+    auto sinkCallAt = [&](const std::vector<std::string> &t, size_t i,
+                          bool previousIsName) -> std::vector<std::pair<const ApiModel *, bool>> {
+      std::vector<std::pair<const ApiModel *, bool>> apis;
+      if (i + 1 >= t.size() || t[i + 1] != "(")
+        return apis;
+      auto fn = sinks_.calls.find(t[i]);
+      auto mac = byMacro.find(t[i]);
+      if (fn == sinks_.calls.end() && mac == byMacro.end())
+        return apis;
+      // A declaration or definition (`int name(`, `#define name(`) is no call.
+      if (i > 0 && (previousIsName || t[i - 1] == "define" || t[i - 1] == "*" ||
+                    t[i - 1] == "::" || t[i - 1] == "." || t[i - 1] == "->"))
+        return apis;
+      bool viaMacro = mac != byMacro.end();
+      for (const ApiModel *api : viaMacro ? mac->second : fn->second)
+        if (isDeclared(api))
+          apis.emplace_back(api, viaMacro);
+      return apis;
+    };
+    // The project's function-like macros defined in this file whose body
+    // calls a sink (`#define SET_MIN(ctx, v) if (!SSL_CTX_set_min_proto_version
+    // (ctx, v)) return E_UNKNOWN`): where the AST lost a use, the body is
+    // substituted and read as the call it makes, at the use.
+    struct BodyMacro {
+      std::vector<std::string> params, body;
+    };
+    std::map<std::string, BodyMacro> bodyMacros;
+    for (unsigned i = 0; i + 3 < n; ++i) {
+      if (text[i] != "#" || text[i + 1] != "define" || kinds[i + 2] != CXToken_Identifier ||
+          text[i + 3] != "(")
+        continue;
+      unsigned defLine = 0, nameEnd = 0, parenAt = 0;
+      clang_getSpellingLocation(clang_getTokenLocation(tu_, toks[i + 1]), nullptr, &defLine,
+                                nullptr, nullptr);
+      CXSourceRange nameRange = clang_getTokenExtent(tu_, toks[i + 2]);
+      clang_getSpellingLocation(clang_getRangeEnd(nameRange), nullptr, nullptr, nullptr,
+                                &nameEnd);
+      clang_getSpellingLocation(clang_getTokenLocation(tu_, toks[i + 3]), nullptr, nullptr,
+                                nullptr, &parenAt);
+      if (parenAt != nameEnd)
+        continue; // `#define X (a)` is an object-like macro
+      BodyMacro m;
+      unsigned j = i + 4;
+      for (; j < n && text[j] != ")"; ++j)
+        if (text[j] != ",")
+          m.params.push_back(text[j]);
+      bool callsSink = false;
+      for (++j; j < n; ++j) {
+        unsigned line = 0;
+        clang_getSpellingLocation(clang_getTokenLocation(tu_, toks[j]), nullptr, &line, nullptr,
+                                  nullptr);
+        if (line != defLine && !(directiveLines.count(line) && directiveStart[line] == defLine))
+          break;
+        m.body.push_back(text[j]);
+        callsSink = callsSink || sinks_.calls.count(text[j]) || byMacro.count(text[j]);
+      }
+      if (callsSink && m.body.size() < 512)
+        bodyMacros[text[i + 2]] = std::move(m);
     }
     for (unsigned i = 0; i + 1 < n; ++i) {
       if (kinds[i] != CXToken_Identifier || text[i + 1] != "(")
         continue;
-      auto fn = sinks_.calls.find(text[i]);
-      auto mac = byMacro.find(text[i]);
-      if (fn == sinks_.calls.end() && mac == byMacro.end())
-        continue;
+      auto body = bodyMacros.find(text[i]);
+      std::vector<std::pair<const ApiModel *, bool>> apis;
+      if (body == bodyMacros.end()) {
+        bool previousIsName = i > 0 && (kinds[i - 1] == CXToken_Identifier ||
+                                        (kinds[i - 1] == CXToken_Keyword && text[i - 1] != "return"));
+        apis = sinkCallAt(text, i, previousIsName);
+        if (apis.empty())
+          continue;
+      }
       unsigned line = 0, column = 0, offset = 0;
       clang_getSpellingLocation(clang_getTokenLocation(tu_, toks[i]), nullptr, &line, &column,
                                 &offset);
@@ -1053,43 +1158,53 @@ public:
           allCalls_.count({str(clang_getFileName(mainFile_)), offset}))
         continue; // the compiler kept this call: not lost
       // A macro the compiler expanded into something that is no sink.
-      if (macros_.count({str(clang_getFileName(mainFile_)), offset}) && mac == byMacro.end())
+      if (body == bodyMacros.end() && macros_.count({str(clang_getFileName(mainFile_)), offset}) &&
+          !(apis.front().second))
         continue;
-      // A declaration or definition (`int name(`, `#define name(`) is no call.
-      if (i > 0 && (kinds[i - 1] == CXToken_Identifier ||
-                    (kinds[i - 1] == CXToken_Keyword && text[i - 1] != "return") ||
-                    text[i - 1] == "define" || text[i - 1] == "*" || text[i - 1] == "::" ||
-                    text[i - 1] == "." || text[i - 1] == "->"))
+      auto args = argumentsAt(text, i + 1);
+      if (!args)
         continue;
-      std::vector<std::string> args;
-      std::string current;
-      int depth = 0;
-      unsigned j = i + 1;
-      for (; j < n; ++j) {
-        const std::string &t = text[j];
-        if (t == "(" || t == "[" || t == "{") {
-          if (depth++ == 0)
-            continue;
-        } else if (t == ")" || t == "]" || t == "}") {
-          if (--depth == 0) {
-            args.push_back(current);
-            break;
-          }
-        } else if (t == "," && depth == 1) {
-          args.push_back(current);
-          current.clear();
+      if (body == bodyMacros.end()) {
+        std::vector<std::string> argText;
+        for (const auto &a : *args)
+          argText.push_back(joined(a));
+        for (const auto &[api, viaMacro] : apis)
+          out.push_back({text[i], line, column, offset, argText, api, viaMacro});
+        continue;
+      }
+      // Substitute the use's arguments into the body, then read the sink
+      // calls it makes.
+      const BodyMacro &m = body->second;
+      if (args->size() != m.params.size() && !(m.params.empty() && args->size() == 1))
+        continue;
+      std::vector<std::string> expanded;
+      for (const std::string &tok : m.body) {
+        auto param = std::find(m.params.begin(), m.params.end(), tok);
+        if (param == m.params.end()) {
+          expanded.push_back(tok);
           continue;
         }
-        if (!current.empty())
-          current += ' ';
-        current += t;
+        const auto &arg = (*args)[static_cast<size_t>(param - m.params.begin())];
+        expanded.insert(expanded.end(), arg.begin(), arg.end());
       }
-      if (j == n)
-        continue;
-      bool viaMacro = mac != byMacro.end();
-      for (const ApiModel *api : viaMacro ? mac->second : fn->second)
-        if (isDeclared(api))
-          out.push_back({text[i], line, column, offset, args, api, viaMacro});
+      auto isName = [](const std::string &s) {
+        return !s.empty() && (llvm::isAlpha(s[0]) || s[0] == '_');
+      };
+      static const std::set<std::string> keepsCall = {"return", "if", "while", "sizeof"};
+      for (size_t k = 0; k + 1 < expanded.size(); ++k) {
+        bool previousIsName = k > 0 && isName(expanded[k - 1]) && !keepsCall.count(expanded[k - 1]);
+        auto inner = sinkCallAt(expanded, k, previousIsName);
+        if (inner.empty())
+          continue;
+        auto innerArgs = argumentsAt(expanded, k + 1);
+        if (!innerArgs)
+          continue;
+        std::vector<std::string> argText;
+        for (const auto &a : *innerArgs)
+          argText.push_back(joined(a));
+        for (const auto &[api, viaMacro] : inner)
+          out.push_back({expanded[k], line, column, offset, argText, api, viaMacro});
+      }
     }
     if (toks)
       clang_disposeTokens(tu_, toks, n);
