@@ -54,6 +54,51 @@ static std::set<std::string> identifiersIn(llvm::StringRef text) {
   return out;
 }
 
+// The namespaces a declaration text opens at its outermost level
+// (`namespace boost { namespace asio {` gives boost), preprocessor lines aside.
+static std::set<std::string> outermostNamespaces(llvm::StringRef text) {
+  std::set<std::string> out;
+  int depth = 0;
+  llvm::StringRef rest = text;
+  while (!rest.empty()) {
+    auto [line, tail] = rest.split('\n');
+    rest = tail;
+    if (line.ltrim().starts_with("#"))
+      continue;
+    for (size_t i = 0; i < line.size(); ++i) {
+      char c = line[i];
+      if (c == '{')
+        ++depth;
+      else if (c == '}')
+        depth = depth > 0 ? depth - 1 : 0;
+      else if (depth == 0 && line.substr(i).starts_with("namespace") &&
+               (i == 0 || !(llvm::isAlnum(line[i - 1]) || line[i - 1] == '_'))) {
+        llvm::StringRef name = line.substr(i + 9).ltrim().take_while(
+            [](char ch) { return llvm::isAlnum(ch) || ch == '_'; });
+        if (!name.empty())
+          out.insert(name.str());
+      }
+    }
+  }
+  return out;
+}
+
+// Whether `text` spells the qualified name `q` as a whole (`asio::ssl` in
+// `asio::ssl::context` but not in `boost::asio::ssl`).
+static bool spellsQualified(llvm::StringRef text, llvm::StringRef q) {
+  auto isName = [](char c) { return llvm::isAlnum(c) || c == '_'; };
+  for (size_t at = text.find(q); at != llvm::StringRef::npos; at = text.find(q, at + 1)) {
+    llvm::StringRef before = text.take_front(at).rtrim();
+    if (before.ends_with("::") || (!before.empty() && at == before.size() && isName(before.back())))
+      continue;
+    size_t end = at + q.size();
+    if (end < text.size() && isName(text[end]))
+      continue;
+    return true;
+  }
+  return false;
+}
+
 // Where the built-in declarations live: a directory that exists only in
 // the parser's view (unsaved files), searched after every real one.
 static const char kShimDir[] = "/tlsfloor-builtin-headers";
@@ -78,13 +123,49 @@ Analyzer::Analyzer(const patterns::KnowledgeBase &kb, AnalyzerOptions options)
         sinkNames.insert(fn);
     sinkNames.insert(api.macros.begin(), api.macros.end());
   }
+  // C++ sinks are members of a class (`boost::asio::ssl::context::set_options`,
+  // `Poco::Net::Context::Context`, `QSslSocket::setProtocol`): the file uses
+  // the library when it spells the class or, for a class in a namespace,
+  // that namespace (`boost::asio::ssl`, so `namespace ssl = boost::asio::ssl`
+  // counts). Such a spelling belongs to the shim whose outermost namespace is
+  // its first part (standalone `asio::ssl` is not Boost's), or for a class at
+  // global scope to the shim that names it.
+  std::set<std::string> classPaths;
+  for (const ApiModel &api : kb_.apis())
+    for (const std::string &fn : api.functions) {
+      llvm::StringRef scope = llvm::StringRef(fn).rsplit("::").first;
+      if (scope.size() < fn.size() && !scope.empty())
+        classPaths.insert(scope.str());
+    }
   for (const patterns::Shim &shim : kb_.shims()) {
     if (shim.headers.empty())
       continue;
+    std::set<std::string> ids = identifiersIn(shim.text);
     std::set<std::string> triggers;
-    for (const std::string &id : identifiersIn(shim.text))
+    for (const std::string &id : ids)
       if (sinkNames.count(id))
         triggers.insert(id);
+    std::set<std::string> outermost = outermostNamespaces(shim.text);
+    for (const std::string &path : classPaths) {
+      llvm::SmallVector<llvm::StringRef, 6> parts;
+      llvm::StringRef(path).split(parts, "::");
+      bool declared = std::all_of(parts.begin(), parts.end(), [&](llvm::StringRef p) {
+        return ids.count(p.str()) > 0;
+      });
+      if (!declared)
+        continue;
+      if (parts.size() == 1) {
+        if (!outermost.count(path))
+          triggers.insert(path); // a class at global scope
+        continue;
+      }
+      if (!outermost.count(parts.front().str()))
+        continue;
+      triggers.insert(path);
+      std::string ns = llvm::StringRef(path).rsplit("::").first.str();
+      if (ns.find("::") != std::string::npos)
+        triggers.insert(ns);
+    }
     if (!triggers.empty())
       libraryTriggers_.emplace_back(shim.headers.front(), std::move(triggers));
   }
@@ -989,9 +1070,37 @@ public:
           return CXChildVisit_Continue;
         },
         &declared);
+    // Classes this translation unit declares, by qualified name: a lost
+    // member or constructor call is recovered only for a declared class.
+    struct ClassWalk {
+      std::set<std::string> classes;
+      std::string prefix;
+      static CXChildVisitResult visit(CXCursor c, CXCursor, CXClientData d) {
+        auto *w = static_cast<ClassWalk *>(d);
+        CXCursorKind k = clang_getCursorKind(c);
+        if (k == CXCursor_LinkageSpec)
+          return CXChildVisit_Recurse;
+        if (k == CXCursor_Namespace || k == CXCursor_ClassDecl || k == CXCursor_StructDecl ||
+            k == CXCursor_ClassTemplate) {
+          std::string name = str(clang_getCursorSpelling(c));
+          std::string saved = w->prefix;
+          w->prefix += (w->prefix.empty() ? "" : "::") + name;
+          if (k != CXCursor_Namespace)
+            w->classes.insert(w->prefix);
+          if (k == CXCursor_Namespace)
+            clang_visitChildren(c, visit, d);
+          w->prefix = saved;
+        }
+        return CXChildVisit_Continue;
+      }
+    } classWalk;
+    clang_visitChildren(clang_getTranslationUnitCursor(tu_), ClassWalk::visit, &classWalk);
     auto isDeclared = [&](const ApiModel *api) {
-      return std::any_of(api->functions.begin(), api->functions.end(),
-                         [&](const std::string &f) { return declared.count(f) > 0; });
+      return std::any_of(api->functions.begin(), api->functions.end(), [&](const std::string &f) {
+        llvm::StringRef scope = llvm::StringRef(f).rsplit("::").first;
+        return declared.count(f) > 0 ||
+               (scope.size() < f.size() && classWalk.classes.count(scope.str()) > 0);
+      });
     };
     std::map<std::string, std::vector<const ApiModel *>> byMacro;
     for (const auto &[name, apis] : sinks_.calls)
@@ -1139,37 +1248,137 @@ public:
       if (callsSink && m.body.size() < 512)
         bodyMacros[text[i + 2]] = std::move(m);
     }
-    for (unsigned i = 0; i + 1 < n; ++i) {
-      if (kinds[i] != CXToken_Identifier || text[i + 1] != "(")
+    // C++ constructions spelled with the class's qualified name, lost with
+    // the code around them (`new boost::asio::ssl::context(...)` inside an
+    // unknown smart-pointer type, `lib::make_shared<asio::ssl::context>(...)`
+    // through a project alias of make_shared): the constructor is the sink.
+    // The file's namespace aliases and using-directives, to read `ssl::context`
+    // after `namespace ssl = boost::asio::ssl;` or `using namespace boost::asio;`.
+    std::map<std::string, std::string> aliases;
+    std::vector<std::string> usings;
+    for (unsigned i = 0; i + 3 < n; ++i) {
+      bool alias = text[i] == "namespace" && kinds[i + 1] == CXToken_Identifier &&
+                   text[i + 2] == "=";
+      bool directive = text[i] == "using" && text[i + 1] == "namespace";
+      if (!alias && !directive)
         continue;
-      auto body = bodyMacros.find(text[i]);
+      std::string path;
+      for (unsigned j = i + (alias ? 3 : 2);
+           j < n && (kinds[j] == CXToken_Identifier || text[j] == "::"); ++j)
+        path += text[j];
+      if (llvm::StringRef(path).starts_with("::"))
+        path = path.substr(2);
+      if (path.empty())
+        continue;
+      if (alias)
+        aliases[text[i + 1]] = path;
+      else
+        usings.push_back(path);
+    }
+    auto spellings = [&](const std::string &cls) {
+      std::vector<std::string> out{cls};
+      auto [first, rest] = llvm::StringRef(cls).split("::");
+      auto alias = aliases.find(first.str());
+      if (alias != aliases.end())
+        out.push_back(alias->second + (rest.empty() ? "" : "::" + rest.str()));
+      for (const std::string &u : usings)
+        out.push_back(u + "::" + cls);
+      return out;
+    };
+    auto constructorsOf = [&](const std::string &written) {
       std::vector<std::pair<const ApiModel *, bool>> apis;
-      if (body == bodyMacros.end()) {
-        bool previousIsName = i > 0 && (kinds[i - 1] == CXToken_Identifier ||
-                                        (kinds[i - 1] == CXToken_Keyword && text[i - 1] != "return"));
-        apis = sinkCallAt(text, i, previousIsName);
-        if (apis.empty())
-          continue;
+      for (const std::string &cls : spellings(written)) {
+        llvm::StringRef last = llvm::StringRef(cls).rsplit("::").second;
+        if (last.empty())
+          last = cls;
+        auto it = sinks_.calls.find(cls + "::" + last.str());
+        if (it != sinks_.calls.end())
+          for (const ApiModel *api : it->second)
+            if (isDeclared(api))
+              apis.emplace_back(api, false);
+        if (!apis.empty())
+          break;
       }
+      return apis;
+    };
+    auto qualifiedStart = [&](unsigned i) {
+      unsigned start = i;
+      while (start >= 2 && text[start - 1] == "::" && kinds[start - 2] == CXToken_Identifier)
+        start -= 2;
+      return start;
+    };
+    static const std::set<std::string> factories = {"make_shared", "make_unique",
+                                                    "allocate_shared"};
+    for (unsigned i = 0; i + 1 < n; ++i) {
+      if (kinds[i] != CXToken_Identifier || (text[i + 1] != "(" && text[i + 1] != "<"))
+        continue;
+      auto body = bodyMacros.end();
+      std::vector<std::pair<const ApiModel *, bool>> apis;
+      unsigned start = i, open = i + 1;
+      bool dropFirst = false;
+      std::string spelled = text[i];
+      if (text[i + 1] == "<") {
+        if (!factories.count(text[i]))
+          continue;
+        std::string cls;
+        unsigned j = i + 2;
+        for (; j < n && (kinds[j] == CXToken_Identifier || text[j] == "::"); ++j)
+          cls += text[j];
+        if (j + 1 >= n || text[j] != ">" || text[j + 1] != "(")
+          continue;
+        if (llvm::StringRef(cls).starts_with("::"))
+          cls = cls.substr(2);
+        apis = constructorsOf(cls);
+        spelled = llvm::StringRef(cls).rsplit("::").second.str();
+        if (spelled.empty())
+          spelled = cls;
+        open = j + 1;
+        dropFirst = text[i] == "allocate_shared";
+        start = qualifiedStart(i);
+      } else if (i >= 2 && text[i - 1] == "::" && kinds[i - 2] == CXToken_Identifier) {
+        start = qualifiedStart(i);
+        std::string cls;
+        for (unsigned k = start; k <= i; ++k)
+          cls += text[k];
+        apis = constructorsOf(cls);
+      } else {
+        body = bodyMacros.find(text[i]);
+        if (body == bodyMacros.end()) {
+          bool previousIsName =
+              i > 0 && (kinds[i - 1] == CXToken_Identifier ||
+                        (kinds[i - 1] == CXToken_Keyword && text[i - 1] != "return"));
+          apis = sinkCallAt(text, i, previousIsName);
+        }
+      }
+      if (apis.empty() && body == bodyMacros.end())
+        continue;
       unsigned line = 0, column = 0, offset = 0;
-      clang_getSpellingLocation(clang_getTokenLocation(tu_, toks[i]), nullptr, &line, &column,
+      clang_getSpellingLocation(clang_getTokenLocation(tu_, toks[start]), nullptr, &line, &column,
                                 &offset);
-      if (isSkipped(offset) || directiveLines.count(line) ||
-          allCalls_.count({str(clang_getFileName(mainFile_)), offset}))
+      bool kept = false;
+      for (unsigned k = start; k <= i && !kept; ++k) {
+        unsigned at = 0;
+        clang_getSpellingLocation(clang_getTokenLocation(tu_, toks[k]), nullptr, nullptr, nullptr,
+                                  &at);
+        kept = allCalls_.count({str(clang_getFileName(mainFile_)), at}) > 0;
+      }
+      if (isSkipped(offset) || directiveLines.count(line) || kept)
         continue; // the compiler kept this call: not lost
       // A macro the compiler expanded into something that is no sink.
       if (body == bodyMacros.end() && macros_.count({str(clang_getFileName(mainFile_)), offset}) &&
           !(apis.front().second))
         continue;
-      auto args = argumentsAt(text, i + 1);
+      auto args = argumentsAt(text, open);
       if (!args)
         continue;
+      if (dropFirst && !args->empty())
+        args->erase(args->begin());
       if (body == bodyMacros.end()) {
         std::vector<std::string> argText;
         for (const auto &a : *args)
           argText.push_back(joined(a));
         for (const auto &[api, viaMacro] : apis)
-          out.push_back({text[i], line, column, offset, argText, api, viaMacro});
+          out.push_back({spelled, line, column, offset, argText, api, viaMacro});
         continue;
       }
       // Substitute the use's arguments into the body, then read the sink
@@ -1579,8 +1788,10 @@ static std::vector<std::string> widening(CXTranslationUnit tu, const std::string
     });
     if (reached)
       continue;
-    bool used = std::any_of(triggers.begin(), triggers.end(),
-                            [&](const std::string &t) { return identifiers.count(t) > 0; });
+    bool used = std::any_of(triggers.begin(), triggers.end(), [&](const std::string &t) {
+      return t.find("::") == std::string::npos ? identifiers.count(t) > 0
+                                               : spellsQualified(text, t);
+    });
     if (used) {
       args.push_back("-include");
       args.push_back(header);
