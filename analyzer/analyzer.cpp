@@ -166,8 +166,33 @@ Analyzer::Analyzer(const patterns::KnowledgeBase &kb, AnalyzerOptions options)
       if (ns.find("::") != std::string::npos)
         triggers.insert(ns);
     }
-    if (!triggers.empty())
-      libraryTriggers_.emplace_back(shim.headers.front(), std::move(triggers));
+    if (triggers.empty())
+      continue;
+    // `#include <windows.h>` in the built-in text: a prerequisite when it is
+    // another built-in header.
+    std::vector<std::string> prerequisites;
+    llvm::StringRef rest = shim.text;
+    while (!rest.empty()) {
+      auto [line, tail] = rest.split('\n');
+      rest = tail;
+      llvm::StringRef l = line.trim();
+      if (!l.consume_front("#"))
+        continue;
+      l = l.ltrim();
+      if (!l.consume_front("include"))
+        continue;
+      l = l.ltrim();
+      if (!l.consume_front("<"))
+        continue;
+      std::string included = l.split('>').first.str();
+      for (const patterns::Shim &other : kb_.shims())
+        if (&other != &shim && std::find(other.headers.begin(), other.headers.end(), included) !=
+                                   other.headers.end()) {
+          prerequisites.push_back(included);
+          break;
+        }
+    }
+    libraryTriggers_.push_back({shim.headers.front(), std::move(triggers), std::move(prerequisites)});
   }
   // The libraries' version macros (OPENSSL_VERSION_NUMBER...), for project
   // aliases such as HA_OPENSSL_VERSION_NUMBER (see widening()).
@@ -187,7 +212,7 @@ Analyzer::Analyzer(const patterns::KnowledgeBase &kb, AnalyzerOptions options)
   // A name two libraries declare (wolfSSL's OpenSSL compatibility layer)
   // belongs to the first pack that declares it (OpenSSL's, built in first).
   std::set<std::string> claimed;
-  for (auto &[header, triggers] : libraryTriggers_)
+  for (auto &[header, triggers, prerequisites] : libraryTriggers_)
     for (auto it = triggers.begin(); it != triggers.end();)
       it = claimed.insert(*it).second ? std::next(it) : triggers.erase(it);
   for (const ApiModel &api : kb_.apis()) {
@@ -1651,8 +1676,7 @@ static void recoverLostCalls(Visit &visit, const SourceJob &job,
 // inactive), and the header of each library whose sink names the file uses
 // but whose header it did not include.
 static std::vector<std::string> widening(CXTranslationUnit tu, const std::string &path,
-                                         const std::vector<std::pair<std::string,
-                                                                     std::set<std::string>>>
+                                         const std::vector<Analyzer::LibraryTrigger>
                                              &libraryTriggers,
                                          const std::set<std::string> &versionMacros,
                                          std::vector<std::string> &macrosOut) {
@@ -1782,7 +1806,8 @@ static std::vector<std::string> widening(CXTranslationUnit tu, const std::string
       },
       &included);
   std::set<std::string> identifiers = identifiersIn(text);
-  for (const auto &[header, triggers] : libraryTriggers) {
+  std::set<std::string> preincluded;
+  for (const auto &[header, triggers, prerequisites] : libraryTriggers) {
     bool reached = std::any_of(included.begin(), included.end(), [&](const std::string &f) {
       return llvm::StringRef(f).ends_with("/" + header);
     });
@@ -1792,7 +1817,14 @@ static std::vector<std::string> widening(CXTranslationUnit tu, const std::string
       return t.find("::") == std::string::npos ? identifiers.count(t) > 0
                                                : spellsQualified(text, t);
     });
-    if (used) {
+    if (!used)
+      continue;
+    for (const std::string &first : prerequisites)
+      if (preincluded.insert(first).second) {
+        args.push_back("-include");
+        args.push_back(first);
+      }
+    if (preincluded.insert(header).second) {
       args.push_back("-include");
       args.push_back(header);
     }

@@ -73,6 +73,15 @@ public:
   // `systemHeaders` false, no system include directories at all.
   static std::vector<std::string> defaultCommand(const std::string &path, bool systemHeaders);
 
+  // A library's header, the sink names (or spelled C++ classes and
+  // namespaces) that show a file uses it, and the headers its built-in text
+  // includes first (windows.h before winhttp.h: the real header needs them too).
+  struct LibraryTrigger {
+    std::string header;
+    std::set<std::string> triggers;
+    std::vector<std::string> prerequisites;
+  };
+
 private:
   const patterns::KnowledgeBase &kb_;
   AnalyzerOptions options_;
@@ -81,8 +90,7 @@ private:
   std::set<std::string> versionMacros_;
   // (path under the built-in header directory, rendered text)
   std::vector<std::pair<std::string, std::string>> shimFiles_;
-  // (a library's header, the sink names that show a file uses it)
-  std::vector<std::pair<std::string, std::set<std::string>>> libraryTriggers_;
+  std::vector<LibraryTrigger> libraryTriggers_;
 };
 
 bool isCSourcePath(const std::string &path);
