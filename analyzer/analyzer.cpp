@@ -485,6 +485,10 @@ private:
   static CXChildVisitResult visitNode(CXCursor c, CXCursor, CXClientData d) {
     auto *self = static_cast<Visit *>(d);
     switch (clang_getCursorKind(c)) {
+    case CXCursor_MemberRefExpr:
+    case CXCursor_MemberRef:
+      self->keptMembers_.insert(locationKey(clang_getCursorLocation(c)));
+      break;
     case CXCursor_CallExpr:
       self->allCalls_.insert(locationKey(clang_getCursorLocation(c)));
       self->onCall(c);
@@ -1072,6 +1076,7 @@ public:
     std::vector<std::string> args; // argument token text
     const ApiModel *api = nullptr;
     bool viaMacro = false;
+    bool partial = false; // `field |= value`: bits added to what is there
   };
 
   std::vector<LostCall> lostCalls() {
@@ -1440,6 +1445,58 @@ public:
           out.push_back({expanded[k], line, column, offset, argText, api, viaMacro});
       }
     }
+    // Field writes lost with an object of unknown type (`ctx->cred.
+    // grbitEnabledProtocols = SP_PROT_TLS1_0_CLIENT;` where `ctx` is a
+    // project struct from a missing header), and designated initialisers in
+    // a lost initialiser: by the field's name, when its record is declared
+    // and the value names an entry of the field's own scale (a field called
+    // `min` or `sslVersion` elsewhere is not the library's).
+    std::map<std::string, std::vector<const ApiModel *>> byField;
+    for (const auto &[qualified, apis] : sinks_.fields) {
+      llvm::StringRef record = llvm::StringRef(qualified).rsplit("::").first;
+      if (!classWalk.classes.count(record.str()))
+        continue;
+      std::string field = llvm::StringRef(qualified).rsplit("::").second.str();
+      byField[field].insert(byField[field].end(), apis.begin(), apis.end());
+    }
+    for (unsigned i = 1; !byField.empty() && i + 2 < n; ++i) {
+      if (kinds[i] != CXToken_Identifier || (text[i - 1] != "." && text[i - 1] != "->") ||
+          (text[i + 1] != "=" && text[i + 1] != "|="))
+        continue;
+      auto field = byField.find(text[i]);
+      if (field == byField.end())
+        continue;
+      unsigned line = 0, column = 0, offset = 0;
+      clang_getSpellingLocation(clang_getTokenLocation(tu_, toks[i]), nullptr, &line, &column,
+                                &offset);
+      if (isSkipped(offset) || directiveLines.count(line) ||
+          keptMembers_.count({str(clang_getFileName(mainFile_)), offset}))
+        continue;
+      std::vector<std::string> value;
+      int depth = 0;
+      for (unsigned j = i + 2; j < n; ++j) {
+        const std::string &t = text[j];
+        if (depth == 0 && (t == ";" || t == "," || t == "}" || t == ")"))
+          break;
+        if (t == "(" || t == "[" || t == "{")
+          ++depth;
+        else if (t == ")" || t == "]" || t == "}")
+          --depth;
+        value.push_back(t);
+      }
+      for (const ApiModel *api : field->second) {
+        const patterns::Scale *scale = kb_.scale(api->scale);
+        bool named = scale && std::any_of(value.begin(), value.end(), [&](const std::string &t) {
+          return std::any_of(scale->entries.begin(), scale->entries.end(),
+                             [&](const patterns::ScaleEntry &e) { return e.name == t; });
+        });
+        if (!named)
+          continue;
+        LostCall lost{text[i], line, column, offset, {joined(value)}, api, false};
+        lost.partial = text[i + 1] == "|=";
+        out.push_back(std::move(lost));
+      }
+    }
     if (toks)
       clang_disposeTokens(tu_, toks, n);
     clang_disposeSourceRangeList(skipped);
@@ -1462,7 +1519,7 @@ public:
     if (!handler)
       return;
     std::vector<Verdict> verdicts =
-        handler(EffectInput{api, kb_, floor_, value ? &*value : nullptr, false});
+        handler(EffectInput{api, kb_, floor_, value ? &*value : nullptr, call.partial});
     if (verdicts.empty())
       return;
     int index = call.viaMacro && api.spelledArg >= 0 ? api.spelledArg : api.arg;
@@ -1563,6 +1620,7 @@ private:
   std::vector<std::pair<CXCursor, CXCursor>> floorCalls_;         // (object, call)
   std::vector<Creation> creations_;
   std::set<std::pair<std::string, unsigned>> allCalls_; // every call the AST kept
+  std::set<std::pair<std::string, unsigned>> keptMembers_; // every member the AST resolved
 };
 
 struct IndexDeleter {
