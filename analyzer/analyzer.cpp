@@ -364,6 +364,142 @@ public:
         this);
   }
 
+  // Options turned off over several calls on one object: each call alone is
+  // no cap (`NO_TLSv1_2`, then `NO_TLSv1_3`), together they are. Calls are
+  // folded when one always runs after the other: statements of one block
+  // with no jump between them (a `switch` falling through its cases counts;
+  // a label before the later call does not stop the flow, but one before the
+  // earlier call means it may be skipped). The cap is reported once, at the
+  // call that turns off the lowest version at or above the floor.
+  void foldOptionSequences() {
+    if (optionCalls_.size() < 2)
+      return;
+    struct Step {
+      const OptionCall *option = nullptr; // the statement is one of these calls
+      bool labelled = false;              // a case/default/label precedes it
+      bool barrier = false;               // a jump, or a statement holding one
+    };
+    auto holdsJump = [](CXCursor stmt) {
+      bool found = false;
+      auto k = clang_getCursorKind(stmt);
+      if (k == CXCursor_BreakStmt || k == CXCursor_ReturnStmt || k == CXCursor_GotoStmt ||
+          k == CXCursor_ContinueStmt || k == CXCursor_IndirectGotoStmt)
+        return true;
+      clang_visitChildren(
+          stmt,
+          [](CXCursor c, CXCursor, CXClientData d) {
+            auto kind = clang_getCursorKind(c);
+            if (kind == CXCursor_BreakStmt || kind == CXCursor_ReturnStmt ||
+                kind == CXCursor_GotoStmt || kind == CXCursor_ContinueStmt ||
+                kind == CXCursor_IndirectGotoStmt) {
+              *static_cast<bool *>(d) = true;
+              return CXChildVisit_Break;
+            }
+            return CXChildVisit_Recurse;
+          },
+          &found);
+      return found;
+    };
+    for (CXCursor block : compounds_) {
+      std::vector<Step> steps;
+      for (CXCursor stmt : children(block)) {
+        Step step;
+        CXCursor s = stmt;
+        for (;;) {
+          auto k = clang_getCursorKind(s);
+          if (k != CXCursor_CaseStmt && k != CXCursor_DefaultStmt && k != CXCursor_LabelStmt)
+            break;
+          step.labelled = true;
+          std::vector<CXCursor> kids = children(s);
+          if (kids.empty())
+            break;
+          s = kids.back();
+        }
+        // (Cursors reached by two walks differ: compare where they are.)
+        CXCursor bare = stripExpr(s);
+        if (clang_getCursorKind(bare) == CXCursor_CallExpr) {
+          auto at = locationKey(clang_getCursorLocation(bare));
+          for (const OptionCall &o : optionCalls_)
+            if (locationKey(clang_getCursorLocation(o.call)) == at)
+              step.option = &o;
+        }
+        step.barrier = !step.option && holdsJump(s);
+        steps.push_back(step);
+      }
+      for (size_t k = 0; k < steps.size(); ++k) {
+        const OptionCall *c = steps[k].option;
+        if (!c)
+          continue;
+        const patterns::Scale *scale = kb_.scale(c->api->scale);
+        if (!scale)
+          continue;
+        const patterns::ScaleEntry *lowest = nullptr; // lowest version at or above the floor
+        for (const patterns::ScaleEntry &e : scale->entries)
+          if (e.parsed && e.value != 0 && !belowFloor(*e.parsed, floor_) &&
+              (!lowest || protocolRank(*e.parsed) < protocolRank(*lowest->parsed)))
+            lowest = &e;
+        if (!lowest || (c->mask & lowest->value) != lowest->value)
+          continue;
+        uint64_t folded = c->mask;
+        std::vector<const OptionCall *> with;
+        for (size_t j = k + 1; j < steps.size() && !steps[j].barrier; ++j)
+          if (steps[j].option && steps[j].option->object == c->object &&
+              steps[j].option->api == c->api) {
+            folded |= steps[j].option->mask;
+            with.push_back(steps[j].option);
+          }
+        for (size_t j = k; j > 0 && !steps[j].labelled;) {
+          --j;
+          if (steps[j].barrier)
+            break;
+          if (steps[j].option && steps[j].option->object == c->object &&
+              steps[j].option->api == c->api) {
+            folded |= steps[j].option->mask;
+            with.push_back(steps[j].option);
+          }
+        }
+        if (folded == c->mask)
+          continue;
+        EffectHandler handler = findEffect(c->api->effect);
+        if (!handler)
+          continue;
+        auto isCap = [&](uint64_t mask) {
+          EvalValue v;
+          v.integer = mask;
+          auto vs = handler(EffectInput{*c->api, kb_, floor_, &v, false});
+          return std::any_of(vs.begin(), vs.end(), [](const Verdict &x) { return x.family == "cap"; });
+        };
+        // A call that is a cap on its own is reported on its own.
+        if (isCap(c->mask) ||
+            std::any_of(with.begin(), with.end(), [&](const OptionCall *o) { return isCap(o->mask); }))
+          continue;
+        EvalValue all;
+        all.integer = folded;
+        std::vector<Verdict> verdicts = handler(EffectInput{*c->api, kb_, floor_, &all, false});
+        verdicts.erase(std::remove_if(verdicts.begin(), verdicts.end(),
+                                      [](const Verdict &v) { return v.family != "cap"; }),
+                       verdicts.end());
+        if (verdicts.empty())
+          continue;
+        auto args = spelledArguments(tu_, clang_getCursorExtent(c->call));
+        int index = c->api->arg;
+        std::string evidence = index >= 0 && static_cast<size_t>(index) < args.size()
+                                   ? args[static_cast<size_t>(index)]
+                                   : c->callee + "()";
+        std::string lines;
+        for (const OptionCall *o : with) {
+          unsigned line = 0;
+          clang_getExpansionLocation(clang_getCursorLocation(o->call), nullptr, &line, nullptr,
+                                     nullptr);
+          lines += (lines.empty() ? "" : ", ") + std::to_string(line);
+        }
+        evidence += ", with the same object's options on line" +
+                    std::string(with.size() > 1 ? "s " : " ") + lines;
+        emitVerdicts(siteOf(c->call), *c->api, verdicts, c->callee, evidence, &all, "");
+      }
+    }
+  }
+
   // `// tlsfloor-ignore: RULE-ID reason` on a finding's line or the line
   // before silences it; a directive naming an unknown rule or giving no
   // reason is itself reported.
@@ -499,6 +635,10 @@ private:
       break;
     case CXCursor_InitListExpr:
       self->onInitList(c);
+      break;
+    case CXCursor_CompoundStmt:
+      if (self->inScope(c))
+        self->compounds_.push_back(c);
       break;
     case CXCursor_CXXMethod:
       self->onMethod(c);
@@ -786,6 +926,16 @@ private:
           floorCalls_.emplace_back(*object, call);
       report(call, str(clang_getCursorSpelling(callee)), *api, value ? &*value : nullptr,
              recovered ? "medium" : "");
+      if (api->effect == "disables-bits" && value && value->integer && !args.empty()) {
+        std::vector<CXCursor> kids = children(call);
+        CXCursor objectExpr = !kids.empty() && clang_getCursorKind(kids[0]) == CXCursor_MemberRefExpr &&
+                                      !children(kids[0]).empty()
+                                  ? children(kids[0])[0]
+                                  : args[0];
+        optionCalls_.push_back({call, api, *value->integer,
+                                spell(tu_, clang_getCursorExtent(objectExpr)),
+                                str(clang_getCursorSpelling(callee))});
+      }
     }
     if (leftToRecovery)
       allCalls_.erase(locationKey(clang_getCursorLocation(call))); // the probe decides
@@ -1619,6 +1769,16 @@ private:
   std::map<std::pair<std::string, unsigned>, CXCursor> bindings_; // creating call -> variable
   std::vector<std::pair<CXCursor, CXCursor>> floorCalls_;         // (object, call)
   std::vector<Creation> creations_;
+  // Calls that turn options off (set_options), for folding sequences.
+  struct OptionCall {
+    CXCursor call;
+    const ApiModel *api;
+    uint64_t mask;
+    std::string object; // the object as written (`s->ssl_ctx`)
+    std::string callee;
+  };
+  std::vector<OptionCall> optionCalls_;
+  std::vector<CXCursor> compounds_;
   std::set<std::pair<std::string, unsigned>> allCalls_; // every call the AST kept
   std::set<std::pair<std::string, unsigned>> keptMembers_; // every member the AST resolved
 };
@@ -2070,6 +2230,7 @@ AnalysisResult Analyzer::analyze(const SourceJob &job) const {
 
   Visit visit(rawTu, job, kb_, sinks_, options_.floor, options_.projectRoot, result);
   visit.run();
+  visit.foldOptionSequences();
   if (errors)
     recoverLostCalls(visit, job, argv, unsaved, command);
   visit.resolveNoFloor();

@@ -157,3 +157,61 @@ void set(SSL_CTX *ctx) {
 )", "alias.c");
   EXPECT_EQ(rules(p), "openssl/min-below-floor:7");
 }
+TEST(Analyzer, OptionsTurnedOffOverSeveralCallsOnOneObjectAreFolded) {
+  // Each call alone leaves TLS 1.3 or TLS 1.2 on; together they cap the
+  // connection. Folded only where the later call always runs after the
+  // earlier one: straight-line code, and a switch falling through its cases
+  // (lighttpd's max-version switch); not calls under separate conditions,
+  // cases ended by `break`, or another object.
+  Parsed p = analyze(R"(#include <openssl/ssl.h>
+void straight(SSL_CTX *ctx) {
+  SSL_CTX_set_options(ctx, SSL_OP_NO_TLSv1_2);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_TLSv1_3);
+}
+void reversed(SSL_CTX *ctx) {
+  SSL_CTX_set_options(ctx, SSL_OP_NO_TLSv1_3);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_TLSv1_2);
+}
+void fallthrough(SSL_CTX *ctx, int max) {
+  switch (max) {
+  case 1:
+    SSL_CTX_set_options(ctx, SSL_OP_NO_TLSv1_1);
+    /* fall through */
+  case 2:
+    SSL_CTX_set_options(ctx, SSL_OP_NO_TLSv1_2);
+    /* fall through */
+  case 3:
+    SSL_CTX_set_options(ctx, SSL_OP_NO_TLSv1_3);
+  default:
+    break;
+  }
+}
+void conditions(SSL_CTX *ctx, int p) {
+  if (!(p & 4)) SSL_CTX_set_options(ctx, SSL_OP_NO_TLSv1_2);
+  if (!(p & 8)) SSL_CTX_set_options(ctx, SSL_OP_NO_TLSv1_3);
+}
+void breaks(SSL_CTX *ctx, SSL_CTX *other, int max) {
+  switch (max) {
+  case 2:
+    SSL_CTX_set_options(ctx, SSL_OP_NO_TLSv1_2);
+    break;
+  case 3:
+    SSL_CTX_set_options(ctx, SSL_OP_NO_TLSv1_3);
+    break;
+  }
+  SSL_CTX_set_options(ctx, SSL_OP_NO_TLSv1_2);
+  SSL_CTX_set_options(other, SSL_OP_NO_TLSv1_3);
+}
+void labelled(SSL_CTX *ctx, int retry) {
+  if (retry) goto again;
+  SSL_CTX_set_options(ctx, SSL_OP_NO_TLSv1_3);
+again:
+  SSL_CTX_set_options(ctx, SSL_OP_NO_TLSv1_2);
+}
+)", "sequences.c");
+  EXPECT_EQ(rules(p), "openssl/disables-floor-version:3 openssl/disables-floor-version:8 "
+                      "openssl/disables-floor-version:16");
+  for (const Finding &f : p.findings)
+    EXPECT_NE(f.evidence.find("with the same object's options on line"), std::string::npos)
+        << f.evidence;
+}
