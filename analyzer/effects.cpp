@@ -238,10 +238,16 @@ std::vector<Verdict> versionList(const EffectInput &in) {
       known.insert(protocolRank(*e.parsed));
   modern = known;
   std::map<std::string, std::string> legacyOn; // protocol -> token
+  // Legacy versions a keyword (mode: base) turns on without naming them, and
+  // whether the string takes one of them off: a version decision, so what
+  // it leaves on is a floor it chose.
+  std::map<std::string, std::string> impliedOn;
+  bool decided = false;
   for (llvm::StringRef raw : tokens) {
     llvm::StringRef tok = raw.trim();
     if (tok.equals_insensitive("NONE")) { // GnuTLS: start from nothing
       modern.clear();
+      impliedOn.clear();
       continue;
     }
     bool off = tok.consume_front("-") || tok.consume_front("!");
@@ -249,10 +255,26 @@ std::vector<Verdict> versionList(const EffectInput &in) {
     const ScaleEntry *e = s->lookupName(tok.str());
     if (!e || e->libraryDefault)
       continue;
+    if (e->mode == "base") {
+      if (off)
+        continue;
+      impliedOn.clear();
+      modern.clear();
+      for (const ScaleEntry &x : s->entries) {
+        if (!x.parsed || x.mode == "base" || (!e->all && x.parsed != e->parsed))
+          continue;
+        if (!belowFloor(*x.parsed, in.floor))
+          modern.insert(protocolRank(*x.parsed));
+        else if (protocolRank(*x.parsed) >= protocolRank(Protocol::TLS1_0))
+          impliedOn[name(*x.parsed)] = raw.trim().str();
+      }
+      continue;
+    }
     touched = true;
     if (e->all) {
       modern = off ? std::set<int>() : known;
       legacyOn.clear();
+      impliedOn.clear();
       if (!off) // every version the library has: the legacy ones too
         for (const ScaleEntry &x : s->entries)
           if (x.parsed && belowFloor(*x.parsed, in.floor) &&
@@ -263,10 +285,12 @@ std::vector<Verdict> versionList(const EffectInput &in) {
     if (!e->parsed)
       continue;
     if (belowFloor(*e->parsed, in.floor)) {
-      if (off)
+      if (off) {
         legacyOn.erase(name(*e->parsed));
-      else
+        decided = impliedOn.erase(name(*e->parsed)) > 0 || decided;
+      } else {
         legacyOn[name(*e->parsed)] = raw.trim().str();
+      }
     } else if (off) {
       modern.erase(protocolRank(*e->parsed));
     } else {
@@ -275,6 +299,9 @@ std::vector<Verdict> versionList(const EffectInput &in) {
   }
   if (!touched)
     return {};
+  if (decided)
+    for (const auto &[p, t] : impliedOn)
+      legacyOn.emplace(p, t);
   std::string protocols, names;
   for (const auto &[p, t] : legacyOn) {
     protocols += (protocols.empty() ? "" : ", ") + p;

@@ -325,8 +325,8 @@ bool KnowledgeBase::addPack(std::string_view yamlText, const std::string &packNa
     if (s.match != "value" && s.match != "name")
       return fail("scale " + s.id + ": match must be value or name");
     for (ScaleEntry &e : s.entries) {
-      if (e.mode != "exact" && e.mode != "min" && e.mode != "any")
-        return fail("scale " + s.id + ": mode must be exact, min or any");
+      if (e.mode != "exact" && e.mode != "min" && e.mode != "any" && e.mode != "base")
+        return fail("scale " + s.id + ": mode must be exact, min, any or base");
       if (e.protocol == "library-default") {
         e.libraryDefault = true;
         continue;

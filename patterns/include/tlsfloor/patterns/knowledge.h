@@ -26,7 +26,9 @@ struct ScaleEntry {
   bool libraryDefault = false;
   bool all = false;     // every version the library has (GnuTLS VERS-ALL)
   // protocol-choice: "exact" pins the protocol, "min" allows it and above,
-  // "any" is a version-flexible choice (no finding).
+  // "any" is a version-flexible choice (no finding). version-list: "base"
+  // is a keyword that sets the versions the string starts from (GnuTLS
+  // NORMAL: every version the library has, `all`; SUITEB128: TLS 1.2).
   std::string mode = "exact";
 };
 
