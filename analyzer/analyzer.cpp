@@ -1670,6 +1670,11 @@ public:
       return;
     std::vector<Verdict> verdicts =
         handler(EffectInput{api, kb_, floor_, value ? &*value : nullptr, call.partial});
+    // A version-flexible object made by a lost call: where it goes and what
+    // floor it gets are not visible, so no no-floor note.
+    verdicts.erase(std::remove_if(verdicts.begin(), verdicts.end(),
+                                  [](const Verdict &v) { return v.family == "nofloor"; }),
+                   verdicts.end());
     if (verdicts.empty())
       return;
     int index = call.viaMacro && api.spelledArg >= 0 ? api.spelledArg : api.arg;
