@@ -917,8 +917,13 @@ private:
           continue;
         }
         if (!value) {
-          unresolved(call, *api);
-          continue; // not a compile-time value: nothing to claim
+          if (setsFloor(*api, nullptr))
+            if (auto object = callObject(call, args))
+              floorCalls_.emplace_back(*object, call); // some minimum, from elsewhere
+          if (!reportPossible(call, shownName(call, *api, str(clang_getCursorSpelling(callee))),
+                              *api, args[static_cast<size_t>(api->arg)]))
+            unresolved(call, *api);
+          continue; // not a compile-time value: nothing more to claim
         }
       }
       if (setsFloor(*api, value ? &*value : nullptr))
@@ -1001,7 +1006,8 @@ private:
                        CXCursor valueExpr, CXCursor spelled, bool partial) {
     auto value = evaluate(tu_, valueExpr, where);
     if (!value) {
-      unresolved(where, api);
+      if (partial || !reportPossible(where, name, api, valueExpr))
+        unresolved(where, api);
       return;
     }
     report(where, name, api, &*value, "", spelled, partial);
@@ -1145,12 +1151,7 @@ private:
     const MacroUse *macro = isCall ? macroAt(where) : nullptr;
     bool knownMacro = macro && std::find(api.macros.begin(), api.macros.end(), macro->name) !=
                                    api.macros.end();
-    // The name the user wrote (a macro the pack knows), else the call's
-    // model name when a condition picks it out of a generic call
-    // ("SSL_CTX_ctrl(SSL_CTRL_SET_MIN_PROTO_VERSION)"), else the callee.
-    std::string shown = knownMacro ? macro->name : api.when ? api.api : callee;
-    if (macro && !knownMacro)
-      shown += " (via macro " + macro->name + ")";
+    std::string shown = shownName(where, api, callee);
 
     std::string evidence;
     if (!value) {
@@ -1195,7 +1196,8 @@ private:
 
   void emitVerdicts(const Site &site, const ApiModel &api, const std::vector<Verdict> &verdicts,
                     const std::string &shown, const std::string &evidence,
-                    const EvalValue *value, const std::string &confidence) {
+                    const EvalValue *value, const std::string &confidence,
+                    const std::string &messageSuffix = "") {
     for (const Verdict &v : verdicts) {
       std::string ruleId = api.ruleFor(v.family);
       std::map<std::string, std::string> vars{{"api", shown},
@@ -1212,9 +1214,70 @@ private:
       if (shownValue == ev)
         shownValue.clear();
       vars["spelling"] = ev;
-      emit(site, ruleId, api, patterns::expandTemplate(kb_.messageTemplate(ruleId), vars), ev,
+      emit(site, ruleId, api,
+           patterns::expandTemplate(kb_.messageTemplate(ruleId), vars) + messageSuffix, ev,
            shownValue, confidence);
     }
+  }
+
+  // The name the user wrote (a macro the pack knows), else the call's
+  // model name when a condition picks it out of a generic call
+  // ("SSL_CTX_ctrl(SSL_CTRL_SET_MIN_PROTO_VERSION)"), else the callee.
+  std::string shownName(CXCursor where, const ApiModel &api, const std::string &callee) const {
+    bool isCall = clang_getCursorKind(where) == CXCursor_CallExpr;
+    const MacroUse *macro = isCall ? macroAt(where) : nullptr;
+    bool knownMacro = macro && std::find(api.macros.begin(), api.macros.end(), macro->name) !=
+                                   api.macros.end();
+    std::string shown = knownMacro ? macro->name : api.when ? api.api : callee;
+    if (macro && !knownMacro)
+      shown += " (via macro " + macro->name + ")";
+    return shown;
+  }
+
+  // A sink whose value is a local assigned constants on several paths (a
+  // configuration mapped through a `switch`): each legacy one is a setting
+  // the code makes on some path. One finding per rule at the sink, naming
+  // the assignments; true when the sink is understood (a finding, or only
+  // constants and none of them legacy).
+  bool reportPossible(CXCursor where, const std::string &callee, const ApiModel &api,
+                      CXCursor valueExpr) {
+    bool complete = false;
+    std::vector<PossibleValue> values = possibleValues(tu_, valueExpr, where, complete);
+    EffectHandler handler = findEffect(api.effect);
+    if (values.empty() || !handler)
+      return false;
+    struct Found {
+      Verdict verdict;
+      EvalValue value;
+      std::vector<const PossibleValue *> from;
+    };
+    std::vector<Found> found; // in the order of the families first seen
+    for (const PossibleValue &pv : values) {
+      EffectInput in{api, kb_, floor_, &pv.value, false};
+      if (!valueKnown(in))
+        continue;
+      for (const Verdict &v : handler(in)) {
+        if (v.family == "nofloor")
+          continue;
+        auto it = std::find_if(found.begin(), found.end(),
+                               [&](const Found &f) { return f.verdict.family == v.family; });
+        if (it == found.end())
+          found.push_back({v, pv.value, {&pv}});
+        else
+          it->from.push_back(&pv);
+      }
+    }
+    if (found.empty())
+      return complete;
+    for (const Found &f : found) {
+      std::string evidence;
+      for (const PossibleValue *pv : f.from)
+        evidence += (evidence.empty() ? "" : "; ") + pv->written + " (line " +
+                    std::to_string(pv->line) + ")";
+      emitVerdicts(siteOf(where), api, {f.verdict}, callee, evidence, &f.value, "medium",
+                   " (on some paths: the value depends on what reaches it)");
+    }
+    return true;
   }
 
 public:

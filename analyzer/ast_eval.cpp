@@ -1,5 +1,6 @@
 #include "ast_eval.h"
 
+#include <algorithm>
 #include <cctype>
 
 namespace tlsfloor::analyzer {
@@ -374,6 +375,96 @@ static std::string joinTokens(const std::vector<std::string> &toks, size_t begin
       out += ' ';
     out += t;
   }
+  return out;
+}
+
+std::vector<PossibleValue> possibleValues(CXTranslationUnit tu, CXCursor expr, CXCursor use,
+                                          bool &complete) {
+  complete = false;
+  std::vector<PossibleValue> out;
+  CXCursor bare = strip(expr);
+  auto var = referenced(bare, CXCursor_VarDecl);
+  if (!var || !isLocal(*var) || clang_isConstQualifiedType(clang_getCursorType(*var)))
+    return out;
+  CXCursor fn = clang_getCursorSemanticParent(*var);
+  CXCursor body = clang_getNullCursor();
+  for (CXCursor c : children(fn))
+    if (clang_getCursorKind(c) == CXCursor_CompoundStmt)
+      body = c;
+  if (clang_Cursor_isNull(body))
+    return out;
+  WriteSearch search{*var, use, {}};
+  clang_visitChildren(fn, findWrites, &search);
+  unsigned useOffset = offsetOf(use);
+  // Unconditional writes (statements of the body itself) kill what came before.
+  std::vector<unsigned> kills;
+  for (const Write &w : search.writes) {
+    if (w.op != CXBinaryOperator_Assign)
+      return out; // `|=`, `++`, `&v`, a reference: not a set of constants
+    CXCursor stmt;
+    if (topLevelStatement(body, w.where, stmt) && sameNode(stmt, w.where))
+      kills.push_back(offsetOf(w.where));
+  }
+  auto killed = [&](unsigned at) {
+    return std::any_of(kills.begin(), kills.end(),
+                       [&](unsigned k) { return k > at && k < useOffset; });
+  };
+  auto lineOf = [](CXCursor c) {
+    unsigned line = 0;
+    clang_getExpansionLocation(clang_getCursorLocation(c), nullptr, &line, nullptr, nullptr);
+    return line;
+  };
+  std::string name = str(clang_getCursorSpelling(*var));
+  bool all = true;
+  // If statements holding the use: a write in one branch does not reach a
+  // use in the other.
+  struct Ifs {
+    CXCursor use;
+    std::vector<CXCursor> found;
+  } ifs{use, {}};
+  clang_visitChildren(
+      body,
+      [](CXCursor c, CXCursor, CXClientData d) {
+        auto *f = static_cast<Ifs *>(d);
+        if (clang_getCursorKind(c) == CXCursor_IfStmt && inside(f->use, c))
+          f->found.push_back(c);
+        return CXChildVisit_Recurse;
+      },
+      &ifs);
+  auto otherBranch = [&](CXCursor write) {
+    for (CXCursor stmt : ifs.found) {
+      std::vector<CXCursor> parts = children(stmt);
+      if (parts.size() < 3)
+        continue;
+      CXCursor thenPart = parts[parts.size() - 2], elsePart = parts.back();
+      if ((inside(write, thenPart) && inside(use, elsePart)) ||
+          (inside(write, elsePart) && inside(use, thenPart)))
+        return true;
+    }
+    return false;
+  };
+  for (const Write &w : search.writes) {
+    unsigned at = offsetOf(w.where);
+    if (at > useOffset || killed(at) || otherBranch(w.where))
+      continue;
+    if (auto v = evaluateDepth(tu, w.rhs, use, 1))
+      out.push_back({*v, lineOf(w.where), spell(tu, clang_getCursorExtent(w.where))});
+    else
+      all = false;
+  }
+  // The initialiser, unless it is a zero placeholder that the writes replace
+  // (`int v = 0; switch (cfg) { case A: v = ...`).
+  CXCursor init = clang_Cursor_getVarDeclInitializer(*var);
+  if (!clang_Cursor_isNull(init) && !killed(offsetOf(*var))) {
+    auto v = evaluateDepth(tu, init, use, 1);
+    bool placeholder = v && ((v->integer && *v->integer == 0) || (v->string && v->string->empty())) &&
+                       (!out.empty() || !all);
+    if (v && !placeholder)
+      out.insert(out.begin(), {*v, lineOf(*var), spell(tu, clang_getCursorExtent(*var))});
+    else if (!v)
+      all = false;
+  }
+  complete = all && !out.empty();
   return out;
 }
 

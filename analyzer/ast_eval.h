@@ -24,6 +24,21 @@ std::string str(CXString s); // takes ownership
 // value. `use` is the sink the value reaches (its own `&var` is no write).
 std::optional<EvalValue> evaluate(CXTranslationUnit tu, CXCursor expr, CXCursor use);
 
+// The values a local may hold where `use` reads it, when `evaluate` finds
+// no single one: a local assigned constants on several paths (`switch
+// (cfg) { case A: v = TLS1_VERSION; break; ... }`). Every write must be a
+// plain `=`; a write that is not a constant makes the answer incomplete
+// (`complete` false) but the constant ones are still returned. Writes after
+// `use`, and writes overwritten by a later unconditional write before it,
+// do not reach it. Each value comes with the line it is written on.
+struct PossibleValue {
+  EvalValue value;
+  unsigned line = 0;
+  std::string written; // `v = TLS1_VERSION`
+};
+std::vector<PossibleValue> possibleValues(CXTranslationUnit tu, CXCursor expr, CXCursor use,
+                                          bool &complete);
+
 // The tokens of `range`, joined as written (spaces only between words).
 std::string spell(CXTranslationUnit tu, CXSourceRange range);
 
