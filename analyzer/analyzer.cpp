@@ -122,6 +122,18 @@ Analyzer::Analyzer(const patterns::KnowledgeBase &kb, AnalyzerOptions options)
       if (fn.find("::") == std::string::npos)
         sinkNames.insert(fn);
     sinkNames.insert(api.macros.begin(), api.macros.end());
+    // The library's own constants a sink takes (CURL_SSLVERSION_TLSv1,
+    // TLS1_VERSION): a file mapping its configuration to them uses the
+    // library even where it calls the sink elsewhere. Macro-like names only
+    // (`Upper_...`), not words such as asio's `tlsv1`.
+    for (const std::string &id : {api.scale, api.maxScale})
+      if (const patterns::Scale *scale = id.empty() ? nullptr : kb_.scale(id))
+        for (const patterns::ScaleEntry &e : scale->entries)
+          if (!e.name.empty() && llvm::isUpper(e.name[0]) &&
+              e.name.find('_') != std::string::npos &&
+              std::all_of(e.name.begin(), e.name.end(),
+                          [](char c) { return llvm::isAlnum(c) || c == '_'; }))
+            sinkNames.insert(e.name);
   }
   // C++ sinks are members of a class (`boost::asio::ssl::context::set_options`,
   // `Poco::Net::Context::Context`, `QSslSocket::setProtocol`): the file uses
@@ -140,7 +152,7 @@ Analyzer::Analyzer(const patterns::KnowledgeBase &kb, AnalyzerOptions options)
   for (const patterns::Shim &shim : kb_.shims()) {
     if (shim.headers.empty())
       continue;
-    std::set<std::string> ids = identifiersIn(shim.text);
+    std::set<std::string> ids = identifiersIn(kb_.renderShim(shim));
     std::set<std::string> triggers;
     for (const std::string &id : ids)
       if (sinkNames.count(id))

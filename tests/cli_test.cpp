@@ -3,6 +3,10 @@
 
 #include <sys/stat.h>
 
+#include <map>
+
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/YAMLParser.h"
 #include "test_util.h"
 
 using namespace tlsfloor::test;
@@ -144,6 +148,64 @@ TEST(Cli, PreCommitScanOfALoneFileWithMissingProjectHeaders) {
   EXPECT_EQ(legacy.exitCode, 1) << legacy.out;
   modern = runTool({"scan", "--no-system-headers", "modern.c"}, repo.path);
   EXPECT_EQ(modern.exitCode, 0) << modern.out;
+}
+
+// The pre-commit manifest: its entry, run the way pre-commit runs it (the
+// staged files appended), fails on a legacy file and passes a clean one; it
+// selects C and C++ files and runs as one process.
+TEST(Cli, PreCommitHookManifestRunsTheScan) {
+  std::string manifest = readFile(std::string(TLSFLOOR_SOURCE_DIR) + "/.pre-commit-hooks.yaml");
+  llvm::SourceMgr sm;
+  llvm::yaml::Stream stream(manifest, sm);
+  std::map<std::string, std::string> hook;
+  for (llvm::yaml::Document &doc : stream) {
+    auto *list = llvm::dyn_cast_or_null<llvm::yaml::SequenceNode>(doc.getRoot());
+    ASSERT_NE(list, nullptr) << "the manifest is a list of hooks";
+    for (llvm::yaml::Node &item : *list) {
+      auto *map = llvm::dyn_cast<llvm::yaml::MappingNode>(&item);
+      ASSERT_NE(map, nullptr);
+      for (llvm::yaml::KeyValueNode &kv : *map) {
+        llvm::SmallString<32> k, v;
+        auto *key = llvm::dyn_cast<llvm::yaml::ScalarNode>(kv.getKey());
+        if (!key)
+          continue;
+        std::string value;
+        if (auto *scalar = llvm::dyn_cast<llvm::yaml::ScalarNode>(kv.getValue()))
+          value = scalar->getValue(v).str();
+        else if (auto *seq = llvm::dyn_cast<llvm::yaml::SequenceNode>(kv.getValue()))
+          for (llvm::yaml::Node &e : *seq)
+            if (auto *scalar = llvm::dyn_cast<llvm::yaml::ScalarNode>(&e))
+              value += (value.empty() ? "" : ",") + scalar->getValue(v).str();
+        if (hook.count("id") == 0 || key->getValue(k) != "id")
+          hook.emplace(key->getValue(k).str(), value); // the first hook's keys
+      }
+    }
+    break; // one document
+  }
+  ASSERT_FALSE(sm.getNumBuffers() == 0);
+  EXPECT_EQ(hook["id"], "tlsfloor");
+  EXPECT_EQ(hook["types_or"], "c,c++");
+  EXPECT_EQ(hook["require_serial"], "true");
+  llvm::StringRef entry(hook["entry"]);
+  ASSERT_TRUE(entry.consume_front("tlsfloor ")) << hook["entry"];
+  std::vector<std::string> args;
+  llvm::SmallVector<llvm::StringRef, 4> words;
+  entry.split(words, ' ', -1, false);
+  for (llvm::StringRef w : words)
+    args.push_back(w.str());
+  TempDir repo;
+  writeFile(repo.file("legacy.c"), "#include \"proj.h\"\n#include <openssl/ssl.h>\n"
+                                   "void f(SSL_CTX *c) { SSL_CTX_set_min_proto_version(c, TLS1_VERSION); }\n");
+  writeFile(repo.file("modern.cpp"), "#include \"proj.h\"\n#include <openssl/ssl.h>\n"
+                                     "void f(SSL_CTX *c) { SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION); }\n");
+  std::vector<std::string> both = args, clean = args;
+  both.insert(both.end(), {"modern.cpp", "legacy.c"});
+  clean.push_back("modern.cpp");
+  RunResult fails = runTool(both, repo.path);
+  EXPECT_EQ(fails.exitCode, 1) << fails.out << fails.err;
+  EXPECT_NE(fails.out.find("legacy.c:3"), std::string::npos) << fails.out;
+  RunResult passes = runTool(clean, repo.path);
+  EXPECT_EQ(passes.exitCode, 0) << passes.out << passes.err;
 }
 
 // A sink whose value cannot be resolved is no finding, but both machine
