@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <tuple>
 
 #include "ast_eval.h"
 #include "effects.h"
@@ -925,7 +926,11 @@ private:
           continue;
         value = evaluate(tu_, args[static_cast<size_t>(api->arg)], call);
         if (!value && recovered) {
-          leftToRecovery = true;
+          // A local assigned on several paths is read here; anything else
+          // is left to the probe, which evaluates the written argument.
+          if (!reportPossible(call, shownName(call, *api, str(clang_getCursorSpelling(callee))),
+                              *api, args[static_cast<size_t>(api->arg)]))
+            leftToRecovery = true;
           continue;
         }
         if (!value) {
@@ -1255,6 +1260,12 @@ private:
                       CXCursor valueExpr) {
     bool complete = false;
     std::vector<PossibleValue> values = possibleValues(tu_, valueExpr, where, complete);
+    return reportValues(siteOf(where), callee, api, values, complete, "medium");
+  }
+
+  bool reportValues(const Site &site, const std::string &callee, const ApiModel &api,
+                    const std::vector<PossibleValue> &values, bool complete,
+                    const std::string &confidence) {
     EffectHandler handler = findEffect(api.effect);
     if (values.empty() || !handler)
       return false;
@@ -1286,7 +1297,7 @@ private:
       for (const PossibleValue *pv : f.from)
         evidence += (evidence.empty() ? "" : "; ") + pv->written + " (line " +
                     std::to_string(pv->line) + ")";
-      emitVerdicts(siteOf(where), api, {f.verdict}, callee, evidence, &f.value, "medium",
+      emitVerdicts(site, api, {f.verdict}, callee, evidence, &f.value, confidence,
                    " (on some paths: the value depends on what reaches it)");
     }
     return true;
@@ -1736,6 +1747,16 @@ public:
     if (api.when && !impliedByMacro && (!condition || !matches(*api.when, *condition)))
       return;
     if (api.arg >= 0 && !value) {
+      // A local of the enclosing function assigned on several paths.
+      int index = call.viaMacro && api.spelledArg >= 0 ? api.spelledArg : api.arg;
+      if (index >= 0 && static_cast<size_t>(index) < call.args.size())
+        if (auto var = localNamed(call.args[static_cast<size_t>(index)], call.offset)) {
+          bool complete = false;
+          auto values = possibleValuesAt(tu_, *var, call.offset, complete);
+          Site site{&mainInfo(), call.line, call.column, call.offset};
+          if (reportValues(site, call.name, api, values, complete, "medium"))
+            return;
+        }
       out_.unresolved.push_back(mainInfo().display + ":" + std::to_string(call.line) + ": " +
                                 api.api);
       return;
@@ -1759,6 +1780,60 @@ public:
                                : std::string();
     Site site{&mainInfo(), call.line, call.column, call.offset};
     emitVerdicts(site, api, verdicts, call.name, evidence, value ? &*value : nullptr, "medium");
+  }
+
+  // The local variable `text` names at `offset` of the main file: declared
+  // in the function definition holding that offset, before it (the last
+  // such declaration). `text` may carry parentheses and casts' tokens around
+  // one identifier only as `( name )`.
+  std::optional<CXCursor> localNamed(const std::string &text, unsigned offset) {
+    llvm::StringRef name = llvm::StringRef(text).trim();
+    while (name.consume_front("(") && name.consume_back(")"))
+      name = name.trim();
+    if (name.empty() || !std::all_of(name.begin(), name.end(), [](char c) {
+          return llvm::isAlnum(c) || c == '_';
+        }))
+      return std::nullopt;
+    struct Search {
+      std::string name;
+      unsigned offset;
+      CXFile main;
+      std::optional<CXCursor> found;
+      unsigned foundAt = 0;
+    } search{name.str(), offset, mainFile_, std::nullopt, 0};
+    auto within = [](CXCursor c, unsigned at, CXFile main) {
+      CXSourceRange r = clang_getCursorExtent(c);
+      CXFile f = nullptr;
+      unsigned b = 0, e = 0;
+      clang_getExpansionLocation(clang_getRangeStart(r), &f, nullptr, nullptr, &b);
+      clang_getExpansionLocation(clang_getRangeEnd(r), nullptr, nullptr, nullptr, &e);
+      return f && main && clang_File_isEqual(f, main) && at >= b && at <= e;
+    };
+    static bool (*withinFn)(CXCursor, unsigned, CXFile) = nullptr;
+    withinFn = within;
+    clang_visitChildren(
+        clang_getTranslationUnitCursor(tu_),
+        [](CXCursor c, CXCursor, CXClientData d) {
+          auto *s = static_cast<Search *>(d);
+          CXCursorKind k = clang_getCursorKind(c);
+          if (k == CXCursor_VarDecl) {
+            unsigned at = 0;
+            clang_getExpansionLocation(clang_getCursorLocation(c), nullptr, nullptr, nullptr, &at);
+            if (str(clang_getCursorSpelling(c)) == s->name && at < s->offset &&
+                (!s->found || at >= s->foundAt)) {
+              s->found = c;
+              s->foundAt = at;
+            }
+            return CXChildVisit_Continue;
+          }
+          // Only into what holds the offset (namespaces, classes, the
+          // function, its blocks).
+          return k == CXCursor_DeclStmt || withinFn(c, s->offset, s->main)
+                     ? CXChildVisit_Recurse
+                     : CXChildVisit_Continue;
+        },
+        &search);
+    return search.found;
   }
 
   // The scanned file's text as the compiler read it.
@@ -1820,6 +1895,10 @@ private:
             const std::string &confidence) {
     unsigned line = site.line, column = site.column, offset = site.offset;
     FileInfo &file = *site.file;
+    // Two models of one call (a macro and the function it stands for, in
+    // different library versions) may both be read: one finding per place.
+    if (!emitted_.insert({file.display, line, column, ruleId}).second)
+      return;
     const RuleInfo *rule = kb_.rule(ruleId);
     Finding f;
     f.ruleId = ruleId;
@@ -1861,6 +1940,7 @@ private:
   std::vector<CXCursor> compounds_;
   std::set<std::pair<std::string, unsigned>> allCalls_; // every call the AST kept
   std::set<std::pair<std::string, unsigned>> keptMembers_; // every member the AST resolved
+  std::set<std::tuple<std::string, unsigned, unsigned, std::string>> emitted_;
 };
 
 struct IndexDeleter {

@@ -378,12 +378,12 @@ static std::string joinTokens(const std::vector<std::string> &toks, size_t begin
   return out;
 }
 
-std::vector<PossibleValue> possibleValues(CXTranslationUnit tu, CXCursor expr, CXCursor use,
-                                          bool &complete) {
+// `use` may be null (a call the AST lost): then only `useOffset` places it.
+static std::vector<PossibleValue> possibleValuesOf(CXTranslationUnit tu, std::optional<CXCursor> var,
+                                                   CXCursor use, unsigned useOffset,
+                                                   bool &complete) {
   complete = false;
   std::vector<PossibleValue> out;
-  CXCursor bare = strip(expr);
-  auto var = referenced(bare, CXCursor_VarDecl);
   if (!var || !isLocal(*var) || clang_isConstQualifiedType(clang_getCursorType(*var)))
     return out;
   CXCursor fn = clang_getCursorSemanticParent(*var);
@@ -395,7 +395,6 @@ std::vector<PossibleValue> possibleValues(CXTranslationUnit tu, CXCursor expr, C
     return out;
   WriteSearch search{*var, use, {}};
   clang_visitChildren(fn, findWrites, &search);
-  unsigned useOffset = offsetOf(use);
   // Unconditional writes (statements of the body itself) kill what came before.
   std::vector<unsigned> kills;
   for (const Write &w : search.writes) {
@@ -418,15 +417,23 @@ std::vector<PossibleValue> possibleValues(CXTranslationUnit tu, CXCursor expr, C
   bool all = true;
   // If statements holding the use: a write in one branch does not reach a
   // use in the other.
+  auto holds = [](CXCursor container, unsigned offset) {
+    CXSourceRange r = clang_getCursorExtent(container);
+    unsigned b = 0, e = 0;
+    clang_getExpansionLocation(clang_getRangeStart(r), nullptr, nullptr, nullptr, &b);
+    clang_getExpansionLocation(clang_getRangeEnd(r), nullptr, nullptr, nullptr, &e);
+    return offset >= b && offset <= e;
+  };
   struct Ifs {
-    CXCursor use;
+    unsigned use;
+    bool (*holds)(CXCursor, unsigned);
     std::vector<CXCursor> found;
-  } ifs{use, {}};
+  } ifs{useOffset, holds, {}};
   clang_visitChildren(
       body,
       [](CXCursor c, CXCursor, CXClientData d) {
         auto *f = static_cast<Ifs *>(d);
-        if (clang_getCursorKind(c) == CXCursor_IfStmt && inside(f->use, c))
+        if (clang_getCursorKind(c) == CXCursor_IfStmt && f->holds(c, f->use))
           f->found.push_back(c);
         return CXChildVisit_Recurse;
       },
@@ -437,8 +444,8 @@ std::vector<PossibleValue> possibleValues(CXTranslationUnit tu, CXCursor expr, C
       if (parts.size() < 3)
         continue;
       CXCursor thenPart = parts[parts.size() - 2], elsePart = parts.back();
-      if ((inside(write, thenPart) && inside(use, elsePart)) ||
-          (inside(write, elsePart) && inside(use, thenPart)))
+      if ((inside(write, thenPart) && holds(elsePart, useOffset)) ||
+          (inside(write, elsePart) && holds(thenPart, useOffset)))
         return true;
     }
     return false;
@@ -447,7 +454,7 @@ std::vector<PossibleValue> possibleValues(CXTranslationUnit tu, CXCursor expr, C
     unsigned at = offsetOf(w.where);
     if (at > useOffset || killed(at) || otherBranch(w.where))
       continue;
-    if (auto v = evaluateDepth(tu, w.rhs, use, 1))
+    if (auto v = evaluateDepth(tu, w.rhs, clang_Cursor_isNull(use) ? w.where : use, 1))
       out.push_back({*v, lineOf(w.where), spell(tu, clang_getCursorExtent(w.where))});
     else
       all = false;
@@ -456,7 +463,7 @@ std::vector<PossibleValue> possibleValues(CXTranslationUnit tu, CXCursor expr, C
   // (`int v = 0; switch (cfg) { case A: v = ...`).
   CXCursor init = clang_Cursor_getVarDeclInitializer(*var);
   if (!clang_Cursor_isNull(init) && !killed(offsetOf(*var))) {
-    auto v = evaluateDepth(tu, init, use, 1);
+    auto v = evaluateDepth(tu, init, clang_Cursor_isNull(use) ? *var : use, 1);
     bool placeholder = v && ((v->integer && *v->integer == 0) || (v->string && v->string->empty())) &&
                        (!out.empty() || !all);
     if (v && !placeholder)
@@ -466,6 +473,17 @@ std::vector<PossibleValue> possibleValues(CXTranslationUnit tu, CXCursor expr, C
   }
   complete = all && !out.empty();
   return out;
+}
+
+std::vector<PossibleValue> possibleValues(CXTranslationUnit tu, CXCursor expr, CXCursor use,
+                                          bool &complete) {
+  return possibleValuesOf(tu, referenced(strip(expr), CXCursor_VarDecl), use, offsetOf(use),
+                          complete);
+}
+
+std::vector<PossibleValue> possibleValuesAt(CXTranslationUnit tu, CXCursor var,
+                                            unsigned useOffset, bool &complete) {
+  return possibleValuesOf(tu, var, clang_getNullCursor(), useOffset, complete);
 }
 
 std::string spell(CXTranslationUnit tu, CXSourceRange range) {

@@ -38,6 +38,10 @@ struct PossibleValue {
 };
 std::vector<PossibleValue> possibleValues(CXTranslationUnit tu, CXCursor expr, CXCursor use,
                                           bool &complete);
+// The same for a local read at `useOffset` of the main file by code the AST
+// lost (a call recovered from tokens).
+std::vector<PossibleValue> possibleValuesAt(CXTranslationUnit tu, CXCursor var,
+                                            unsigned useOffset, bool &complete);
 
 // The tokens of `range`, joined as written (spaces only between words).
 std::string spell(CXTranslationUnit tu, CXSourceRange range);
