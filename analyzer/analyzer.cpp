@@ -55,6 +55,18 @@ static std::set<std::string> identifiersIn(llvm::StringRef text) {
   return out;
 }
 
+// Calls `fn` with each preprocessor directive of `text`, after its `#`
+// (`include <windows.h>`, `if X < 2`).
+template <typename Fn> static void forEachDirective(llvm::StringRef text, Fn fn) {
+  while (!text.empty()) {
+    auto [line, tail] = text.split('\n');
+    text = tail;
+    llvm::StringRef l = line.trim();
+    if (l.consume_front("#"))
+      fn(l.ltrim());
+  }
+}
+
 // The namespaces a declaration text opens at its outermost level
 // (`namespace boost { namespace asio {` gives boost), preprocessor lines aside.
 static std::set<std::string> outermostNamespaces(llvm::StringRef text) {
@@ -184,19 +196,12 @@ Analyzer::Analyzer(const patterns::KnowledgeBase &kb, AnalyzerOptions options)
     // `#include <windows.h>` in the built-in text: a prerequisite when it is
     // another built-in header.
     std::vector<std::string> prerequisites;
-    llvm::StringRef rest = shim.text;
-    while (!rest.empty()) {
-      auto [line, tail] = rest.split('\n');
-      rest = tail;
-      llvm::StringRef l = line.trim();
-      if (!l.consume_front("#"))
-        continue;
-      l = l.ltrim();
+    forEachDirective(shim.text, [&](llvm::StringRef l) {
       if (!l.consume_front("include"))
-        continue;
+        return;
       l = l.ltrim();
       if (!l.consume_front("<"))
-        continue;
+        return;
       std::string included = l.split('>').first.str();
       for (const patterns::Shim &other : kb_.shims())
         if (&other != &shim && std::find(other.headers.begin(), other.headers.end(), included) !=
@@ -204,7 +209,7 @@ Analyzer::Analyzer(const patterns::KnowledgeBase &kb, AnalyzerOptions options)
           prerequisites.push_back(included);
           break;
         }
-    }
+    });
     libraryTriggers_.push_back({shim.headers.front(), std::move(triggers), std::move(prerequisites)});
   }
   // The libraries' version macros (OPENSSL_VERSION_NUMBER...), for project
@@ -2145,30 +2150,21 @@ static std::vector<std::string> widening(CXTranslationUnit tu, const std::string
   // "older than" branch; it stands for the library's own macro, which the
   // library's header (real or built in) defines.
   std::set<std::string> aliases;
-  {
-    llvm::StringRef rest = text;
-    while (!rest.empty()) {
-      auto [line, tail] = rest.split('\n');
-      rest = tail;
-      llvm::StringRef l = line.trim();
-      if (!l.consume_front("#"))
+  forEachDirective(text, [&](llvm::StringRef l) {
+    if (!l.starts_with("if") && !l.starts_with("elif"))
+      return;
+    for (const std::string &id : identifiersIn(l)) {
+      if (defined.count(id) || versionMacros.count(id) || aliases.count(id))
         continue;
-      l = l.ltrim();
-      if (!l.starts_with("if") && !l.starts_with("elif"))
-        continue;
-      for (const std::string &id : identifiersIn(l)) {
-        if (defined.count(id) || versionMacros.count(id) || aliases.count(id))
-          continue;
-        for (const std::string &v : versionMacros)
-          if (llvm::StringRef(id).ends_with("_" + v)) {
-            aliases.insert(id);
-            args.push_back("-D" + id + "=" + v);
-            macrosOut.push_back(id + "=" + v);
-            break;
-          }
-      }
+      for (const std::string &v : versionMacros)
+        if (llvm::StringRef(id).ends_with("_" + v)) {
+          aliases.insert(id);
+          args.push_back("-D" + id + "=" + v);
+          macrosOut.push_back(id + "=" + v);
+          break;
+        }
     }
-  }
+  });
   for (const std::string &m : chosen) {
     if (args.size() >= 128)
       break;

@@ -88,13 +88,16 @@ bool sameNode(CXCursor a, CXCursor b) {
          clang_equalRanges(clang_getCursorExtent(a), clang_getCursorExtent(b));
 }
 
-bool inside(CXCursor c, CXCursor container) {
+// Whether `container`'s extent (expansion offsets) holds `offset`.
+bool holdsOffset(CXCursor container, unsigned offset) {
   CXSourceRange r = clang_getCursorExtent(container);
-  unsigned b = 0, e = 0, o = offsetOf(c);
+  unsigned b = 0, e = 0;
   clang_getExpansionLocation(clang_getRangeStart(r), nullptr, nullptr, nullptr, &b);
   clang_getExpansionLocation(clang_getRangeEnd(r), nullptr, nullptr, nullptr, &e);
-  return o >= b && o <= e;
+  return offset >= b && offset <= e;
 }
+
+bool inside(CXCursor c, CXCursor container) { return holdsOffset(container, offsetOf(c)); }
 
 // A write to the variable: `v = x`, `v |= x`, `++v`, `&v`, `f(v)` with a
 // non-const reference parameter.
@@ -417,23 +420,15 @@ static std::vector<PossibleValue> possibleValuesOf(CXTranslationUnit tu, std::op
   bool all = true;
   // If statements holding the use: a write in one branch does not reach a
   // use in the other.
-  auto holds = [](CXCursor container, unsigned offset) {
-    CXSourceRange r = clang_getCursorExtent(container);
-    unsigned b = 0, e = 0;
-    clang_getExpansionLocation(clang_getRangeStart(r), nullptr, nullptr, nullptr, &b);
-    clang_getExpansionLocation(clang_getRangeEnd(r), nullptr, nullptr, nullptr, &e);
-    return offset >= b && offset <= e;
-  };
   struct Ifs {
     unsigned use;
-    bool (*holds)(CXCursor, unsigned);
     std::vector<CXCursor> found;
-  } ifs{useOffset, holds, {}};
+  } ifs{useOffset, {}};
   clang_visitChildren(
       body,
       [](CXCursor c, CXCursor, CXClientData d) {
         auto *f = static_cast<Ifs *>(d);
-        if (clang_getCursorKind(c) == CXCursor_IfStmt && f->holds(c, f->use))
+        if (clang_getCursorKind(c) == CXCursor_IfStmt && holdsOffset(c, f->use))
           f->found.push_back(c);
         return CXChildVisit_Recurse;
       },
@@ -444,8 +439,8 @@ static std::vector<PossibleValue> possibleValuesOf(CXTranslationUnit tu, std::op
       if (parts.size() < 3)
         continue;
       CXCursor thenPart = parts[parts.size() - 2], elsePart = parts.back();
-      if ((inside(write, thenPart) && holds(elsePart, useOffset)) ||
-          (inside(write, elsePart) && holds(thenPart, useOffset)))
+      if ((inside(write, thenPart) && holdsOffset(elsePart, useOffset)) ||
+          (inside(write, elsePart) && holdsOffset(thenPart, useOffset)))
         return true;
     }
     return false;
