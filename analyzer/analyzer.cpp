@@ -2048,6 +2048,38 @@ static void recoverLostCalls(Visit &visit, const SourceJob &job,
                      valueOf(c, Visit::valueIndex(lost[c])));
 }
 
+// Whether code the preprocessor skipped in the main file names a library's
+// sink or constant (a backend wrapped in `#ifdef USE_<backend>`).
+static bool skippedCodeUsesLibrary(CXTranslationUnit tu, const std::string &path,
+                                   const std::vector<Analyzer::LibraryTrigger> &libraries) {
+  CXFile file = clang_getFile(tu, path.c_str());
+  size_t size = 0;
+  const char *data = file ? clang_getFileContents(tu, file, &size) : nullptr;
+  if (!data)
+    return false;
+  llvm::StringRef text(data, size);
+  CXSourceRangeList *skipped = clang_getSkippedRanges(tu, file);
+  bool uses = false;
+  for (unsigned i = 0; skipped && i < skipped->count && !uses; ++i) {
+    unsigned b = 0, e = 0;
+    clang_getSpellingLocation(clang_getRangeStart(skipped->ranges[i]), nullptr, nullptr, nullptr,
+                              &b);
+    clang_getSpellingLocation(clang_getRangeEnd(skipped->ranges[i]), nullptr, nullptr, nullptr,
+                              &e);
+    if (b >= e || e > text.size())
+      continue;
+    std::set<std::string> ids = identifiersIn(text.slice(b, e));
+    for (const auto &library : libraries)
+      for (const std::string &t : library.triggers)
+        if (t.find("::") == std::string::npos && ids.count(t)) {
+          uses = true;
+          break;
+        }
+  }
+  clang_disposeSourceRangeList(skipped);
+  return uses;
+}
+
 // Without a build, a file whose project headers are missing loses more
 // than those headers: code behind the project's configuration macros
 // (`#ifdef USE_OPENSSL`, `#if defined(WITH_TLS)`) is inactive, and a TLS
@@ -2260,8 +2292,13 @@ AnalysisResult Analyzer::analyze(const SourceJob &job) const {
                        !llvm::StringRef(sp).starts_with("'/");
       clang_disposeDiagnostic(d);
     }
+    // With every header found (real or built in), code behind a feature
+    // macro that only the build defines (`#ifdef USE_S2N` around a whole
+    // backend) is still skipped: widen when skipped code uses a library.
+    bool skippedUse = !headersMissing && skippedCodeUsesLibrary(rawTu, job.absolutePath,
+                                                                  libraryTriggers_);
     std::vector<std::string> extra =
-        headersMissing ? widening(rawTu, job.absolutePath, libraryTriggers_, versionMacros_,
+        headersMissing || skippedUse ? widening(rawTu, job.absolutePath, libraryTriggers_, versionMacros_,
                                   widenedMacros)
                        : std::vector<std::string>();
     if (!extra.empty()) {
@@ -2383,6 +2420,21 @@ AnalysisResult Analyzer::analyze(const SourceJob &job) const {
          "source did not compile cleanly (" + std::to_string(errors) +
              " error(s)); findings may be incomplete; first: " + first});
   }
+  // Clean, but only because feature macros were assumed (`#ifdef USE_S2N`
+  // around the backend, all headers found): say which.
+  bool widenedClean = !errors && !widenedMacros.empty();
+  if (widenedClean) {
+    std::string widened;
+    for (size_t i = 0; i < widenedMacros.size() && i < 5; ++i)
+      widened += (i ? ", " : "") + widenedMacros[i];
+    if (widenedMacros.size() > 5)
+      widened += ", ...";
+    result.diagnostics.push_back(
+        {Diagnostic::Kind::Info, job.displayPath,
+         "code behind configuration macros " + widened +
+             " analysed as if they were defined (no build says which are); findings have "
+             "medium confidence (a compile database gives full accuracy)"});
+  }
 
   Visit visit(rawTu, job, kb_, sinks_, options_.floor, options_.projectRoot, result);
   visit.run();
@@ -2391,7 +2443,7 @@ AnalysisResult Analyzer::analyze(const SourceJob &job) const {
     recoverLostCalls(visit, job, argv, unsaved, command);
   visit.resolveNoFloor();
   visit.applySuppressions();
-  if (tolerated || usedShims)
+  if (tolerated || usedShims || widenedClean)
     for (Finding &f : result.findings)
       if (f.confidence.empty())
         f.confidence = "medium";
