@@ -297,6 +297,17 @@ std::vector<Verdict> versionList(const EffectInput &in) {
       modern.insert(protocolRank(*e->parsed));
     }
   }
+  // A keyword's implied legacy versions, untouched (`"NORMAL"`,
+  // `"NORMAL:-VERS-SSL3.0"`): the library's default range, kept on where the
+  // pack says how to report it (a no-floor note).
+  if (!decided && !impliedOn.empty() && legacyOn.empty() && !modern.empty() &&
+      in.api.rules.count("default")) {
+    std::string protocols;
+    for (const auto &[p, t] : impliedOn)
+      protocols += (protocols.empty() ? "" : ", ") + p;
+    return {{"default", protocols, impliedOn.begin()->second,
+             "\"" + *in.value->string + "\""}};
+  }
   if (!touched)
     return {};
   if (decided)
