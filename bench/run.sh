@@ -20,7 +20,7 @@ fi
 work=$(mktemp -d /tmp/tlsfloor-bench-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-# Source corpus: the OpenSSL fixtures copied 20 times (20 x their count of
+# Source corpus: the OpenSSL fixtures copied 20 times (translation units
 # each including <openssl/ssl.h>, like real TLS code does).
 mkdir -p "$work/src"
 cp -r fixtures/source/openssl/include "$work/src/"
