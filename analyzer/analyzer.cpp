@@ -2239,6 +2239,16 @@ static std::vector<std::string> widening(CXTranslationUnit tu, const std::string
 }
 
 
+// "a, b, c, d, e, ..." for a diagnostic.
+static std::string firstFive(const std::vector<std::string> &items) {
+  std::string out;
+  for (size_t i = 0; i < items.size() && i < 5; ++i)
+    out += (i ? ", " : "") + items[i];
+  if (items.size() > 5)
+    out += ", ...";
+  return out;
+}
+
 AnalysisResult Analyzer::analyze(const SourceJob &job) const {
   AnalysisResult result;
   bool noBuild = job.command.empty();
@@ -2396,16 +2406,8 @@ AnalysisResult Analyzer::analyze(const SourceJob &job) const {
          "analysed with tlsfloor's built-in declarations for " + list +
              " (the real headers were not found); findings have medium confidence"});
   } else if (errors && tolerated) {
-    std::string list;
-    for (size_t i = 0; i < missing.size() && i < 5; ++i)
-      list += (i ? ", " : "") + missing[i];
-    if (missing.size() > 5)
-      list += ", ...";
-    std::string widened;
-    for (size_t i = 0; i < widenedMacros.size() && i < 5; ++i)
-      widened += (i ? ", " : "") + widenedMacros[i];
-    if (widenedMacros.size() > 5)
-      widened += ", ...";
+    std::string list = firstFive(missing);
+    std::string widened = firstFive(widenedMacros);
     result.diagnostics.push_back(
         {Diagnostic::Kind::Info, job.displayPath,
          "analysed without " + std::to_string(missing.size()) +
@@ -2424,11 +2426,7 @@ AnalysisResult Analyzer::analyze(const SourceJob &job) const {
   // around the backend, all headers found): say which.
   bool widenedClean = !errors && !widenedMacros.empty();
   if (widenedClean) {
-    std::string widened;
-    for (size_t i = 0; i < widenedMacros.size() && i < 5; ++i)
-      widened += (i ? ", " : "") + widenedMacros[i];
-    if (widenedMacros.size() > 5)
-      widened += ", ...";
+    std::string widened = firstFive(widenedMacros);
     result.diagnostics.push_back(
         {Diagnostic::Kind::Info, job.displayPath,
          "code behind configuration macros " + widened +
