@@ -2050,14 +2050,20 @@ static void recoverLostCalls(Visit &visit, const SourceJob &job,
 
 // Whether code the preprocessor skipped in the main file names a library's
 // sink or constant (a backend wrapped in `#ifdef USE_<backend>`).
-static bool skippedCodeUsesLibrary(CXTranslationUnit tu, const std::string &path,
-                                   const std::vector<Analyzer::LibraryTrigger> &libraries) {
-  CXFile file = clang_getFile(tu, path.c_str());
+// The text of `path` as the translation unit read it (empty if it did not).
+static llvm::StringRef fileText(CXTranslationUnit tu, const std::string &path, CXFile &file) {
+  file = clang_getFile(tu, path.c_str());
   size_t size = 0;
   const char *data = file ? clang_getFileContents(tu, file, &size) : nullptr;
-  if (!data)
+  return data ? llvm::StringRef(data, size) : llvm::StringRef();
+}
+
+static bool skippedCodeUsesLibrary(CXTranslationUnit tu, const std::string &path,
+                                   const std::vector<Analyzer::LibraryTrigger> &libraries) {
+  CXFile file = nullptr;
+  llvm::StringRef text = fileText(tu, path, file);
+  if (text.empty())
     return false;
-  llvm::StringRef text(data, size);
   CXSourceRangeList *skipped = clang_getSkippedRanges(tu, file);
   bool uses = false;
   for (unsigned i = 0; skipped && i < skipped->count && !uses; ++i) {
@@ -2069,12 +2075,12 @@ static bool skippedCodeUsesLibrary(CXTranslationUnit tu, const std::string &path
     if (b >= e || e > text.size())
       continue;
     std::set<std::string> ids = identifiersIn(text.slice(b, e));
-    for (const auto &library : libraries)
-      for (const std::string &t : library.triggers)
-        if (t.find("::") == std::string::npos && ids.count(t)) {
-          uses = true;
-          break;
-        }
+    uses = std::any_of(libraries.begin(), libraries.end(), [&](const auto &library) {
+      return std::any_of(library.triggers.begin(), library.triggers.end(),
+                         [&](const std::string &t) {
+                           return t.find("::") == std::string::npos && ids.count(t) > 0;
+                         });
+    });
   }
   clang_disposeSourceRangeList(skipped);
   return uses;
@@ -2096,12 +2102,10 @@ static std::vector<std::string> widening(CXTranslationUnit tu, const std::string
                                          const std::set<std::string> &versionMacros,
                                          std::vector<std::string> &macrosOut) {
   std::vector<std::string> args;
-  CXFile file = clang_getFile(tu, path.c_str());
-  size_t size = 0;
-  const char *data = file ? clang_getFileContents(tu, file, &size) : nullptr;
-  if (!data)
+  CXFile file = nullptr;
+  llvm::StringRef text = fileText(tu, path, file);
+  if (text.empty())
     return args;
-  llvm::StringRef text(data, size);
   // Every macro defined anywhere in the translation unit.
   std::set<std::string> defined;
   clang_visitChildren(
