@@ -1787,6 +1787,16 @@ public:
     emitVerdicts(site, api, verdicts, call.name, evidence, value ? &*value : nullptr, "medium");
   }
 
+  // Whether `c` is written in the file `main` and its extent holds `at`.
+  static bool holdsMainOffset(CXCursor c, unsigned at, CXFile main) {
+    CXSourceRange r = clang_getCursorExtent(c);
+    CXFile f = nullptr;
+    unsigned b = 0, e = 0;
+    clang_getExpansionLocation(clang_getRangeStart(r), &f, nullptr, nullptr, &b);
+    clang_getExpansionLocation(clang_getRangeEnd(r), nullptr, nullptr, nullptr, &e);
+    return f && main && clang_File_isEqual(f, main) && at >= b && at <= e;
+  }
+
   // The local variable `text` names at `offset` of the main file: declared
   // in the function definition holding that offset, before it (the last
   // such declaration). `text` may carry parentheses and casts' tokens around
@@ -1806,16 +1816,6 @@ public:
       std::optional<CXCursor> found;
       unsigned foundAt = 0;
     } search{name.str(), offset, mainFile_, std::nullopt, 0};
-    auto within = [](CXCursor c, unsigned at, CXFile main) {
-      CXSourceRange r = clang_getCursorExtent(c);
-      CXFile f = nullptr;
-      unsigned b = 0, e = 0;
-      clang_getExpansionLocation(clang_getRangeStart(r), &f, nullptr, nullptr, &b);
-      clang_getExpansionLocation(clang_getRangeEnd(r), nullptr, nullptr, nullptr, &e);
-      return f && main && clang_File_isEqual(f, main) && at >= b && at <= e;
-    };
-    static bool (*withinFn)(CXCursor, unsigned, CXFile) = nullptr;
-    withinFn = within;
     clang_visitChildren(
         clang_getTranslationUnitCursor(tu_),
         [](CXCursor c, CXCursor, CXClientData d) {
@@ -1833,7 +1833,7 @@ public:
           }
           // Only into what holds the offset (namespaces, classes, the
           // function, its blocks).
-          return k == CXCursor_DeclStmt || withinFn(c, s->offset, s->main)
+          return k == CXCursor_DeclStmt || holdsMainOffset(c, s->offset, s->main)
                      ? CXChildVisit_Recurse
                      : CXChildVisit_Continue;
         },
