@@ -418,6 +418,9 @@ public:
           &found);
       return found;
     };
+    std::map<std::pair<std::string, unsigned>, const OptionCall *> byPlace;
+    for (const OptionCall &o : optionCalls_)
+      byPlace[locationKey(clang_getCursorLocation(o.call))] = &o;
     for (CXCursor block : compounds_) {
       std::vector<Step> steps;
       for (CXCursor stmt : children(block)) {
@@ -436,10 +439,9 @@ public:
         // (Cursors reached by two walks differ: compare where they are.)
         CXCursor bare = stripExpr(s);
         if (clang_getCursorKind(bare) == CXCursor_CallExpr) {
-          auto at = locationKey(clang_getCursorLocation(bare));
-          for (const OptionCall &o : optionCalls_)
-            if (locationKey(clang_getCursorLocation(o.call)) == at)
-              step.option = &o;
+          auto at = byPlace.find(locationKey(clang_getCursorLocation(bare)));
+          if (at != byPlace.end())
+            step.option = at->second;
         }
         step.barrier = !step.option && holdsJump(s);
         steps.push_back(step);
