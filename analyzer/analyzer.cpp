@@ -311,6 +311,19 @@ struct MacroUse {
   CXSourceRange range;
 };
 
+// Factories that forward their arguments to T's constructor (language and
+// standard-library knowledge, not a TLS library's), with the number of
+// leading arguments T does not receive (an allocator).
+const std::pair<const char *, unsigned> kFactories[] = {
+    {"std::make_shared", 0},   {"std::make_unique", 0},     {"boost::make_shared", 0},
+    {"boost::make_unique", 0}, {"std::allocate_shared", 1}, {"boost::allocate_shared", 1}};
+
+// The last name of a qualified name ("context" for "asio::ssl::context").
+llvm::StringRef unqualified(llvm::StringRef name) {
+  llvm::StringRef last = name.rsplit("::").second;
+  return last.empty() ? name : last;
+}
+
 // "boost::asio::ssl::context::set_options": the cursor's name with its
 // namespaces and classes; `extern "C"` blocks and anonymous scopes add nothing.
 std::string qualifiedName(CXCursor decl) {
@@ -970,14 +983,10 @@ private:
       allCalls_.erase(locationKey(clang_getCursorLocation(call))); // the probe decides
   }
 
-  // Factories that forward their arguments to T's constructor (language
-  // and standard-library knowledge, not a TLS library's): the constructor's
-  // qualified name ("ns::T::T"), with `args` trimmed to what T receives.
+  // A call of one of kFactories: the constructor's qualified name
+  // ("ns::T::T"), with `args` trimmed to what T receives.
   std::string constructorMadeBy(CXCursor callee, const std::string &name,
                                 std::vector<CXCursor> &args) {
-    static const std::pair<const char *, unsigned> kFactories[] = {
-        {"std::make_shared", 0},   {"std::make_unique", 0},   {"boost::make_shared", 0},
-        {"boost::make_unique", 0}, {"std::allocate_shared", 1}, {"boost::allocate_shared", 1}};
     unsigned skip = 0;
     bool known = false;
     for (const auto &[factory, leading] : kFactories)
@@ -1561,10 +1570,7 @@ public:
     auto constructorsOf = [&](const std::string &written) {
       std::vector<std::pair<const ApiModel *, bool>> apis;
       for (const std::string &cls : spellings(written)) {
-        llvm::StringRef last = llvm::StringRef(cls).rsplit("::").second;
-        if (last.empty())
-          last = cls;
-        auto it = sinks_.calls.find(cls + "::" + last.str());
+        auto it = sinks_.calls.find(cls + "::" + unqualified(cls).str());
         if (it != sinks_.calls.end())
           for (const ApiModel *api : it->second)
             if (isDeclared(api))
@@ -1580,19 +1586,27 @@ public:
         start -= 2;
       return start;
     };
-    static const std::set<std::string> factories = {"make_shared", "make_unique",
-                                                    "allocate_shared"};
+    // kFactories by their last name: a project alias of std::make_shared
+    // (`lib::make_shared`) forwards the same way.
+    auto factoryLeading = [](const std::string &name) -> std::optional<unsigned> {
+      for (const auto &[factory, leading] : kFactories)
+        if (unqualified(factory) == name)
+          return leading;
+      return std::nullopt;
+    };
     for (unsigned i = 0; i + 1 < n; ++i) {
       if (kinds[i] != CXToken_Identifier || (text[i + 1] != "(" && text[i + 1] != "<"))
         continue;
       auto body = bodyMacros.end();
       std::vector<std::pair<const ApiModel *, bool>> apis;
       unsigned start = i, open = i + 1;
-      bool dropFirst = false;
+      unsigned leading = 0; // arguments the constructor does not receive
       std::string spelled = text[i];
       if (text[i + 1] == "<") {
-        if (!factories.count(text[i]))
+        std::optional<unsigned> factory = factoryLeading(text[i]);
+        if (!factory)
           continue;
+        leading = *factory;
         std::string cls;
         unsigned j = i + 2;
         for (; j < n && (kinds[j] == CXToken_Identifier || text[j] == "::"); ++j)
@@ -1602,11 +1616,8 @@ public:
         if (llvm::StringRef(cls).starts_with("::"))
           cls = cls.substr(2);
         apis = constructorsOf(cls);
-        spelled = llvm::StringRef(cls).rsplit("::").second.str();
-        if (spelled.empty())
-          spelled = cls;
+        spelled = unqualified(cls).str();
         open = j + 1;
-        dropFirst = text[i] == "allocate_shared";
         start = qualifiedStart(i);
       } else if (i >= 2 && text[i - 1] == "::" && kinds[i - 2] == CXToken_Identifier) {
         start = qualifiedStart(i);
@@ -1644,8 +1655,7 @@ public:
       auto args = argumentsAt(text, open);
       if (!args)
         continue;
-      if (dropFirst && !args->empty())
-        args->erase(args->begin());
+      args->erase(args->begin(), args->begin() + std::min<size_t>(leading, args->size()));
       if (body == bodyMacros.end()) {
         std::vector<std::string> argText;
         for (const auto &a : *args)
